@@ -1,0 +1,105 @@
+//! KMS: the issuer's signing key (`Signer`) and its public half.
+
+use aws_sdk_kms::error::DisplayErrorContext;
+use aws_sdk_kms::primitives::Blob;
+#[allow(deprecated)]
+use aws_sdk_kms::types::CustomerMasterKeySpec;
+use aws_sdk_kms::types::{KeySpec, KeyUsageType, MessageType, SigningAlgorithmSpec};
+use aws_sdk_kms::Client;
+
+use crate::domain::bearer::VerificationKey;
+use crate::domain::ports::Signer;
+use crate::error::Error;
+
+/// Signs with `ECDSA_SHA_256` over the raw message: KMS hashes it, and a
+/// JWT signing input is far below KMS's 4096-byte limit for raw messages.
+#[derive(Clone)]
+pub struct KmsSigner {
+    client: Client,
+    key_id: String,
+}
+
+impl KmsSigner {
+    /// `key_id` must be the bare key id (as `load_public_key` returns it).
+    pub fn new(client: Client, key_id: impl Into<String>) -> Self {
+        Self {
+            client,
+            key_id: key_id.into(),
+        }
+    }
+}
+
+impl Signer for KmsSigner {
+    fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        let out = self
+            .client
+            .sign()
+            .key_id(&self.key_id)
+            .message(Blob::new(message))
+            .message_type(MessageType::Raw)
+            .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+            .send()
+            .await
+            .map_err(|e| Error::internal("kms sign", DisplayErrorContext(e)))?;
+        let der = out
+            .signature
+            .ok_or_else(|| Error::internal("kms sign", "no signature returned"))?;
+        let signature = p256::ecdsa::Signature::from_der(der.as_ref())
+            .map_err(|e| Error::internal("kms sign", format!("signature is not DER ECDSA: {e}")))?;
+        Ok(signature.to_bytes().to_vec())
+    }
+}
+
+/// `arn:aws:kms:region:account:key/<id>` -> `<id>`; a bare id stays.
+pub fn bare_key_id(key_id_or_arn: &str) -> &str {
+    key_id_or_arn
+        .rsplit_once(":key/")
+        .map_or(key_id_or_arn, |(_, id)| id)
+}
+
+/// Fetches a key's public half. `key` may be an id, ARN or alias; the
+/// result is named by the bare key id, which is what `kid` carries.
+pub async fn load_public_key(client: &Client, key: &str) -> Result<VerificationKey, String> {
+    let out = client
+        .get_public_key()
+        .key_id(key)
+        .send()
+        .await
+        .map_err(|e| format!("GetPublicKey {key}: {}", DisplayErrorContext(e)))?;
+    // Older KMS-compatible servers send only the deprecated CustomerMasterKeySpec.
+    #[allow(deprecated)]
+    let p256 = out.key_spec == Some(KeySpec::EccNistP256)
+        || (out.key_spec.is_none()
+            && out.customer_master_key_spec == Some(CustomerMasterKeySpec::EccNistP256));
+    if !p256 || out.key_usage != Some(KeyUsageType::SignVerify) {
+        return Err(format!(
+            "KMS key {key} must be an ECC_NIST_P256 SIGN_VERIFY key (ES256), found {:?} {:?}",
+            out.key_spec, out.key_usage
+        ));
+    }
+    let kid = bare_key_id(out.key_id.as_deref().unwrap_or(key));
+    let der = out
+        .public_key
+        .ok_or_else(|| format!("GetPublicKey {key}: no public key returned"))?;
+    VerificationKey::from_p256_spki(kid, der.as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bare_key_id;
+
+    #[test]
+    fn kid_is_never_the_arn() {
+        assert_eq!(
+            bare_key_id(
+                "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+            ),
+            "1234abcd-12ab-34cd-56ef-1234567890ab"
+        );
+        assert_eq!(bare_key_id("1234abcd"), "1234abcd");
+    }
+}

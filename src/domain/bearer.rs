@@ -1,0 +1,334 @@
+//! Bearer token verification against the issuer's public keys.
+//!
+//! The algorithm is pinned by the key (ES256 for P-256), never taken from
+//! the token header; `jku`, `jwk` and `x5u` headers are never consulted.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+
+use crate::domain::model::{Caller, TokenKind};
+use crate::domain::token::{Claims, AUDIENCE};
+use crate::error::Error;
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat`.
+pub const LEEWAY_SECS: u64 = 60;
+/// Longer `Authorization` values are rejected unparsed.
+const MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// One public key of the issuer.
+#[derive(Clone)]
+pub struct VerificationKey {
+    pub kid: String,
+    decoding: DecodingKey,
+    jwk: serde_json::Value,
+}
+
+impl std::fmt::Debug for VerificationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerificationKey")
+            .field("kid", &self.kid)
+            .finish()
+    }
+}
+
+impl VerificationKey {
+    /// A P-256 key from its SubjectPublicKeyInfo DER (what KMS returns).
+    pub fn from_p256_spki(kid: &str, spki_der: &[u8]) -> Result<Self, String> {
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        use p256::pkcs8::DecodePublicKey;
+        let key = p256::PublicKey::from_public_key_der(spki_der)
+            .map_err(|e| format!("not a P-256 public key: {e}"))?;
+        let point = key.to_encoded_point(false);
+        let (Some(x), Some(y)) = (point.x(), point.y()) else {
+            return Err("P-256 public key has no affine coordinates".into());
+        };
+        let (x, y) = (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y));
+        let decoding = DecodingKey::from_ec_components(&x, &y).map_err(|e| e.to_string())?;
+        let jwk = serde_json::json!({
+            "kty": "EC", "crv": "P-256", "x": x, "y": y,
+            "kid": kid, "use": "sig", "alg": "ES256",
+        });
+        Ok(Self {
+            kid: kid.to_string(),
+            decoding,
+            jwk,
+        })
+    }
+}
+
+/// The issuer's current and previous public keys.
+#[derive(Debug, Clone)]
+pub struct KeyRing {
+    issuer: String,
+    keys: Vec<VerificationKey>,
+}
+
+impl KeyRing {
+    pub fn new(issuer: impl Into<String>, keys: Vec<VerificationKey>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            keys,
+        }
+    }
+
+    /// The JWKS document (RFC 7517).
+    pub fn jwks(&self) -> serde_json::Value {
+        serde_json::json!({ "keys": self.keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
+    }
+
+    /// Verifies an `Authorization` header value and names the caller.
+    /// Every failure is the same `Not Authorized.`.
+    pub fn verify_authorization(&self, header: Option<&str>, now: i64) -> Result<Caller, Error> {
+        let token = header
+            .and_then(|h| {
+                let (scheme, rest) = h.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+            })
+            .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN_LEN)
+            .ok_or(Error::NotAuthorized)?;
+        let claims = self.verify(token, now).ok_or(Error::NotAuthorized)?;
+        let kind = TokenKind::parse(&claims.app_metadata.token_kind).ok_or(Error::NotAuthorized)?;
+        // `sub` is the org; it must agree with the metadata the SDK reads.
+        if claims.sub != claims.app_metadata.org_id {
+            return Err(Error::NotAuthorized);
+        }
+        Ok(Caller {
+            user_id: claims.app_metadata.user_id,
+            org_id: claims.app_metadata.org_id,
+            token_id: claims.jti,
+            token_kind: kind,
+        })
+    }
+
+    fn verify(&self, token: &str, now: i64) -> Option<Claims> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        let kid = header.kid.as_deref()?;
+        let key = self.keys.iter().find(|k| k.kid == kid)?;
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation)
+            .ok()?
+            .claims;
+        // jsonwebtoken does not look at `iat`: a token from the future is forged or skewed.
+        (claims.iat <= now + LEEWAY_SECS as i64).then_some(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
+    use p256::ecdsa::signature::Signer as _;
+    use p256::pkcs8::EncodePublicKey;
+
+    const ISS: &str = "https://issuer.test";
+
+    struct Issuer {
+        key: p256::ecdsa::SigningKey,
+        ring: KeyRing,
+    }
+
+    fn issuer() -> Issuer {
+        let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+        let spki = key.verifying_key().to_public_key_der().unwrap();
+        let vk = VerificationKey::from_p256_spki("kid-1", spki.as_bytes()).unwrap();
+        Issuer {
+            key,
+            ring: KeyRing::new(ISS, vec![vk]),
+        }
+    }
+
+    fn subject(kind: TokenKind) -> TokenSubject<'static> {
+        TokenSubject {
+            org_id: "or-1",
+            user_id: "us-1",
+            username: "sa",
+            kind,
+            token_id: "to-1",
+            actor: None,
+        }
+    }
+
+    fn sign_raw(key: &p256::ecdsa::SigningKey, input: &str) -> String {
+        let sig: p256::ecdsa::Signature = key.sign(input.as_bytes());
+        assemble(input, &sig.to_bytes())
+    }
+
+    fn token(i: &Issuer, claims: &Claims) -> String {
+        sign_raw(&i.key, &signing_input("kid-1", claims))
+    }
+
+    fn bearer(t: &str) -> String {
+        format!("Bearer {t}")
+    }
+
+    #[test]
+    fn accepts_a_token_of_this_issuer() {
+        let i = issuer();
+        let now = crate::domain::unix_now();
+        let t = token(
+            &i,
+            &build_claims(ISS, &subject(TokenKind::ServiceAccount), now, 600),
+        );
+        let caller = i.ring.verify_authorization(Some(&bearer(&t)), now).unwrap();
+        assert_eq!(caller.user_id, "us-1");
+        assert_eq!(caller.org_id, "or-1");
+        assert_eq!(caller.token_id, "to-1");
+        assert_eq!(caller.token_kind, TokenKind::ServiceAccount);
+        assert!(i
+            .ring
+            .verify_authorization(Some(&format!("bearer  {t} ")), now)
+            .is_ok());
+    }
+
+    #[test]
+    fn rejects_forgeries_and_wrong_claims() {
+        let i = issuer();
+        let now = crate::domain::unix_now();
+        let good = build_claims(ISS, &subject(TokenKind::ServiceAccount), now, 600);
+        let other_key = issuer();
+        let mut cases: Vec<(&str, String)> = vec![
+            ("other key", token(&other_key, &good)),
+            (
+                "wrong iss",
+                token(
+                    &i,
+                    &Claims {
+                        iss: "https://evil".into(),
+                        ..good.clone()
+                    },
+                ),
+            ),
+            (
+                "wrong aud",
+                token(
+                    &i,
+                    &Claims {
+                        aud: "other".into(),
+                        ..good.clone()
+                    },
+                ),
+            ),
+            (
+                "expired",
+                token(
+                    &i,
+                    &Claims {
+                        exp: now - 61,
+                        iat: now - 600,
+                        ..good.clone()
+                    },
+                ),
+            ),
+            (
+                "nbf future",
+                token(
+                    &i,
+                    &Claims {
+                        nbf: Some(now + 120),
+                        ..good.clone()
+                    },
+                ),
+            ),
+            (
+                "iat future",
+                token(
+                    &i,
+                    &Claims {
+                        iat: now + 120,
+                        ..good.clone()
+                    },
+                ),
+            ),
+            (
+                "sub not org",
+                token(
+                    &i,
+                    &Claims {
+                        sub: "or-2".into(),
+                        ..good.clone()
+                    },
+                ),
+            ),
+        ];
+        let mut bad_kind = good.clone();
+        bad_kind.app_metadata.token_kind = "Admin".into();
+        cases.push(("unknown kind", token(&i, &bad_kind)));
+        // alg: none and HS256 keyed with public material.
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&good).unwrap());
+        let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT","kid":"kid-1"}"#);
+        cases.push(("alg none", format!("{none_header}.{payload}.")));
+        let hs = jsonwebtoken::encode(
+            &jsonwebtoken::Header {
+                kid: Some("kid-1".into()),
+                ..jsonwebtoken::Header::new(Algorithm::HS256)
+            },
+            &good,
+            &jsonwebtoken::EncodingKey::from_secret(i.ring.jwks().to_string().as_bytes()).unwrap(),
+        )
+        .unwrap();
+        cases.push(("hs256", hs));
+        let unknown_kid = sign_raw(&i.key, &signing_input("kid-2", &good));
+        cases.push(("unknown kid", unknown_kid));
+        // A flipped bit in the signature and an edited payload.
+        let t = token(&i, &good);
+        let mut flipped = t.clone().into_bytes();
+        let last = flipped.len() - 2;
+        flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+        cases.push(("flipped", String::from_utf8(flipped).unwrap()));
+        let parts: Vec<&str> = t.split('.').collect();
+        let edited = Claims {
+            sub: "or-9".into(),
+            ..good.clone()
+        };
+        let mut edited_meta = edited.clone();
+        edited_meta.app_metadata.org_id = "or-9".into();
+        let edited_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&edited_meta).unwrap());
+        cases.push((
+            "edited payload",
+            format!("{}.{edited_payload}.{}", parts[0], parts[2]),
+        ));
+        for (name, t) in cases {
+            assert_eq!(
+                i.ring.verify_authorization(Some(&bearer(&t)), now),
+                Err(Error::NotAuthorized),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_headers() {
+        let i = issuer();
+        let now = crate::domain::unix_now();
+        let t = token(&i, &build_claims(ISS, &subject(TokenKind::Token), now, 600));
+        for h in [
+            None,
+            Some(String::new()),
+            Some(t.clone()),
+            Some(format!("Basic {t}")),
+            Some("Bearer ".into()),
+            Some(format!("Bearer {}", "a".repeat(9000))),
+        ] {
+            assert_eq!(
+                i.ring.verify_authorization(h.as_deref(), now),
+                Err(Error::NotAuthorized),
+                "{h:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn jwks_lists_each_key() {
+        let i = issuer();
+        let jwks = i.ring.jwks();
+        assert_eq!(jwks["keys"][0]["kid"], "kid-1");
+        assert_eq!(jwks["keys"][0]["kty"], "EC");
+        assert_eq!(jwks["keys"][0]["alg"], "ES256");
+    }
+}

@@ -1,0 +1,117 @@
+//! Binding a user action to one request: caller, method, path, payload.
+//!
+//! Payloads are compared as parsed JSON, not bytes: the Python SDK signs
+//! ASCII-escaped JSON but sends raw UTF-8, and key order may differ.
+
+use crate::domain::secret::digest_hex;
+
+/// A canonical form of a request payload: `""`, `"{}"` and no body are the
+/// same empty payload; JSON is re-serialised with sorted keys; anything
+/// else is kept as it is.
+pub fn canonical_payload(payload: &[u8]) -> String {
+    let trimmed = payload.trim_ascii();
+    if trimmed.is_empty() {
+        return "{}".to_string();
+    }
+    match serde_json::from_slice::<serde_json::Value>(trimmed) {
+        // serde_json's map is ordered by key (no `preserve_order` feature).
+        Ok(value) => value.to_string(),
+        Err(_) => String::from_utf8_lossy(trimmed).into_owned(),
+    }
+}
+
+/// Strips a query string from a request path.
+pub fn path_without_query(path: &str) -> &str {
+    path.split_once('?').map_or(path, |(p, _)| p)
+}
+
+/// Digest naming exactly one (caller, method, path, payload).
+pub fn binding(caller_id: &str, method: &str, path: &str, payload: &[u8]) -> String {
+    let canonical = canonical_payload(payload);
+    let text = format!(
+        "{caller_id}\n{}\n{}\n{canonical}",
+        method.to_ascii_uppercase(),
+        path_without_query(path)
+    );
+    digest_hex(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_escaped_and_utf8_payloads_bind_alike() {
+        let signed = br#"{"username":"j\u00f6s\u00e9"}"#;
+        let sent = "{ \"username\": \"jösé\" }".as_bytes();
+        assert_eq!(
+            binding("us-1", "POST", "/p", signed),
+            binding("us-1", "post", "/p", sent)
+        );
+    }
+
+    #[test]
+    fn key_order_is_irrelevant() {
+        assert_eq!(
+            canonical_payload(br#"{"b":1,"a":{"d":2,"c":3}}"#),
+            r#"{"a":{"c":3,"d":2},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn empty_payloads_are_one() {
+        for p in [&b""[..], b"{}", b"  ", b" { } "] {
+            assert_eq!(canonical_payload(p), "{}");
+        }
+    }
+
+    #[test]
+    fn every_part_of_the_binding_matters() {
+        let base = binding(
+            "us-1",
+            "POST",
+            "/auth/login/delegated",
+            br#"{"username":"a"}"#,
+        );
+        assert_ne!(
+            base,
+            binding(
+                "us-2",
+                "POST",
+                "/auth/login/delegated",
+                br#"{"username":"a"}"#
+            )
+        );
+        assert_ne!(
+            base,
+            binding(
+                "us-1",
+                "PUT",
+                "/auth/login/delegated",
+                br#"{"username":"a"}"#
+            )
+        );
+        assert_ne!(
+            base,
+            binding("us-1", "POST", "/auth/action", br#"{"username":"a"}"#)
+        );
+        assert_ne!(
+            base,
+            binding(
+                "us-1",
+                "POST",
+                "/auth/login/delegated",
+                br#"{"username":"b"}"#
+            )
+        );
+        assert_eq!(
+            base,
+            binding(
+                "us-1",
+                "POST",
+                "/auth/login/delegated?x=1",
+                br#"{"username":"a"}"#
+            )
+        );
+    }
+}

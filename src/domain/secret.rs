@@ -1,0 +1,55 @@
+//! Random secrets and their storage keys.
+//!
+//! Opaque bearer-like values (challenge identifiers, user action tokens) are
+//! stored only as SHA-256 digests, so a copy of the replay table cannot be
+//! replayed.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+/// `N` bytes from the operating system's CSPRNG.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    // The OS RNG failing is unrecoverable for an authentication service.
+    getrandom::fill(&mut buf).expect("operating system random source unavailable");
+    buf
+}
+
+/// A fresh 256-bit opaque token, base64url without padding.
+pub fn new_opaque_token() -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+}
+
+/// Lowercase hex SHA-256 of `value`: the storage key of a secret value.
+pub fn digest_hex(value: &[u8]) -> String {
+    let digest = Sha256::digest(value);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_is_sha256_hex() {
+        assert_eq!(
+            digest_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn opaque_tokens_are_unique_and_urlsafe() {
+        let a = new_opaque_token();
+        assert_eq!(a.len(), 43);
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert_ne!(a, new_opaque_token());
+    }
+}

@@ -1,0 +1,126 @@
+//! The one error enum of the service and its mapping onto the wire contract.
+//!
+//! Display is the exact message a client sees; `status` is its HTTP status.
+//! Internal details are carried for the log and never shown to a client.
+
+/// Every way a request can fail, in the contract's terms.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum Error {
+    #[error("request nonce is missing or invalid")]
+    NonceInvalid,
+    #[error("request nonce has already been used")]
+    NonceReused,
+    #[error("user action has already been used")]
+    UserActionReused,
+    #[error("user action signature is missing or invalid")]
+    UserActionInvalid,
+    #[error("Not Authorized.")]
+    NotAuthorized,
+    #[error("{caller_kind} {caller_id} is not authorized to perform operation ({operation})")]
+    Forbidden {
+        caller_kind: String,
+        caller_id: String,
+        operation: String,
+    },
+    #[error("User not found")]
+    UserNotFound,
+    #[error("User account has been deactivated.")]
+    UserDeactivated,
+    #[error("Challenge token is not valid.")]
+    ChallengeInvalid,
+    #[error("User does not have a credential that can be used for the application.")]
+    NoUsableCredential,
+    #[error("Credential assertion is not valid.")]
+    AssertionInvalid,
+    /// Malformed request body or parameters; the message names the field.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("request body is too large")]
+    PayloadTooLarge,
+    #[error("Not Found")]
+    RouteNotFound,
+    #[error("Method Not Allowed")]
+    MethodNotAllowed,
+    /// Store, KMS or programming failure; the detail goes to the log only.
+    #[error("Internal Server Error")]
+    Internal(String),
+}
+
+impl Error {
+    /// HTTP status code of this error on the wire.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::NonceInvalid
+            | Error::NonceReused
+            | Error::UserActionReused
+            | Error::UserDeactivated
+            | Error::ChallengeInvalid
+            | Error::BadRequest(_) => 400,
+            Error::NotAuthorized
+            | Error::UserNotFound
+            | Error::NoUsableCredential
+            | Error::AssertionInvalid => 401,
+            Error::UserActionInvalid | Error::Forbidden { .. } => 403,
+            Error::RouteNotFound => 404,
+            Error::MethodNotAllowed => 405,
+            Error::PayloadTooLarge => 413,
+            Error::Internal(_) => 500,
+        }
+    }
+
+    /// A short, stable, secret-free label for logs and metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Error::NonceInvalid => "nonce_invalid",
+            Error::NonceReused => "nonce_reused",
+            Error::UserActionReused => "user_action_reused",
+            Error::UserActionInvalid => "user_action_invalid",
+            Error::NotAuthorized => "not_authorized",
+            Error::Forbidden { .. } => "forbidden",
+            Error::UserNotFound => "user_not_found",
+            Error::UserDeactivated => "user_deactivated",
+            Error::ChallengeInvalid => "challenge_invalid",
+            Error::NoUsableCredential => "no_usable_credential",
+            Error::AssertionInvalid => "assertion_invalid",
+            Error::BadRequest(_) => "bad_request",
+            Error::PayloadTooLarge => "payload_too_large",
+            Error::RouteNotFound => "route_not_found",
+            Error::MethodNotAllowed => "method_not_allowed",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    pub fn internal(context: &str, detail: impl std::fmt::Display) -> Self {
+        Error::Internal(format!("{context}: {detail}"))
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Error::BadRequest(message.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_message_matches_contract() {
+        let e = Error::Forbidden {
+            caller_kind: "CustomerEmployee".into(),
+            caller_id: "us-24vwa-92s33-8tvqi1dg0a95megt".into(),
+            operation: "Auth:Users:Delegate".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "CustomerEmployee us-24vwa-92s33-8tvqi1dg0a95megt is not authorized to perform operation (Auth:Users:Delegate)"
+        );
+        assert_eq!(e.status(), 403);
+    }
+
+    #[test]
+    fn internal_detail_never_reaches_the_message() {
+        let e = Error::internal("dynamodb", "table xyz throttled");
+        assert_eq!(e.to_string(), "Internal Server Error");
+        assert_eq!(e.status(), 500);
+    }
+}

@@ -1,0 +1,32 @@
+//! Lambda entry point: init once, then serve events.
+
+use std::sync::Arc;
+
+use delegated_login::{bootstrap, config::Config, http, telemetry};
+use lambda_http::{service_fn, Request};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    let config = Config::from_env().map_err(|e| {
+        tracing::error!(error = %e, "init failed");
+        e
+    })?;
+    let sdk = bootstrap::load_sdk_config().await;
+    let service = bootstrap::build_service(&config, &sdk).await.map_err(|e| {
+        tracing::error!(error = %e, "init failed");
+        lambda_http::Error::from(e)
+    })?;
+    tracing::info!(signing_key = service_key_id(&service), "ready");
+    let service = Arc::new(service);
+    lambda_http::run(service_fn(move |event: Request| {
+        let service = Arc::clone(&service);
+        async move { Ok::<_, std::convert::Infallible>(http::handle(&service, event).await) }
+    }))
+    .await
+}
+
+fn service_key_id(service: &bootstrap::AppService) -> String {
+    use delegated_login::domain::ports::Signer;
+    service.signer().key_id().to_string()
+}

@@ -1,0 +1,191 @@
+//! User Action Signing: `POST /auth/action/init` hands out a challenge
+//! bound to the request to be signed; `POST /auth/action` trades a signed
+//! challenge for a single-use user action token.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::client_data::check_client_data;
+use crate::domain::credential::PublicKey;
+use crate::domain::decode_base64url;
+use crate::domain::payload::binding;
+use crate::domain::ports::{ChallengeRecord, Directory, ReplayStore, Signer, UserActionRecord};
+use crate::domain::secret::{digest_hex, new_opaque_token};
+use crate::error::Error;
+use crate::service::{
+    parse_body, ApiRequest, AuthService, CHALLENGE_TTL_SECS, USER_ACTION_TTL_SECS,
+};
+
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InitBody {
+    user_action_payload: String,
+    user_action_http_method: String,
+    user_action_http_path: String,
+    #[serde(default)]
+    #[allow(dead_code)] // accepted for compatibility; only "Api" exists here
+    user_action_server_kind: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionInitResponse {
+    pub challenge: String,
+    pub challenge_identifier: String,
+    pub supported_credential_kinds: Vec<serde_json::Value>,
+    pub user_verification: &'static str,
+    pub attestation: &'static str,
+    pub external_authentication_url: &'static str,
+    pub allow_credentials: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ActionBody {
+    challenge_identifier: String,
+    first_factor: FirstFactor,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FirstFactor {
+    kind: String,
+    credential_assertion: Option<KeyAssertion>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyAssertion {
+    cred_id: String,
+    client_data: String,
+    signature: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionResponse {
+    pub user_action: String,
+}
+
+fn parse_init_body(body: &[u8]) -> Result<InitBody, Error> {
+    let body: InitBody = parse_body(body)?;
+    let method = body.user_action_http_method.to_ascii_uppercase();
+    if !METHODS.contains(&method.as_str()) {
+        return Err(Error::bad_request(
+            "userActionHttpMethod must be one of GET, POST, PUT, PATCH, DELETE",
+        ));
+    }
+    if !body.user_action_http_path.starts_with('/') {
+        return Err(Error::bad_request(
+            "userActionHttpPath must be an absolute path",
+        ));
+    }
+    Ok(InitBody {
+        user_action_http_method: method,
+        ..body
+    })
+}
+
+fn parse_action_body(body: &[u8]) -> Result<(String, KeyAssertion), Error> {
+    let body: ActionBody = parse_body(body)?;
+    if body.first_factor.kind != "Key" {
+        return Err(Error::bad_request(format!(
+            "firstFactor.kind {} is not supported: only Key credentials are",
+            body.first_factor.kind.chars().take(32).collect::<String>()
+        )));
+    }
+    let assertion = body
+        .first_factor
+        .credential_assertion
+        .ok_or_else(|| Error::bad_request("firstFactor.credentialAssertion is required"))?;
+    Ok((body.challenge_identifier, assertion))
+}
+
+impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
+    /// `POST /auth/action/init`.
+    pub async fn action_init(&self, req: &ApiRequest) -> Result<ActionInitResponse, Error> {
+        let pre = self.preflight(req)?;
+        let (active, ()) = self.authenticate(&pre, async {}).await?;
+        let body = parse_init_body(&req.body)?;
+        let creds: Vec<_> = active
+            .record
+            .active_credentials()
+            .map(|c| serde_json::json!({ "type": "public-key", "id": c.cred_id }))
+            .collect();
+        if creds.is_empty() {
+            return Err(Error::NoUsableCredential);
+        }
+        let challenge = new_opaque_token();
+        let identifier = new_opaque_token();
+        let record = ChallengeRecord {
+            key: digest_hex(identifier.as_bytes()),
+            caller_id: active.identity.user_id.clone(),
+            challenge: challenge.clone(),
+            binding: binding(
+                &active.identity.user_id,
+                &body.user_action_http_method,
+                &body.user_action_http_path,
+                body.user_action_payload.as_bytes(),
+            ),
+            expires_at: pre.now + CHALLENGE_TTL_SECS,
+        };
+        self.replay.put_challenge(&record).await?;
+        Ok(ActionInitResponse {
+            challenge,
+            challenge_identifier: identifier,
+            supported_credential_kinds: vec![
+                serde_json::json!({"kind": "Key", "factor": "first", "requiresSecondFactor": false}),
+            ],
+            user_verification: "required",
+            attestation: "none",
+            external_authentication_url: "",
+            allow_credentials: serde_json::json!({ "key": creds, "webauthn": [] }),
+        })
+    }
+
+    /// `POST /auth/action`.
+    pub async fn action_complete(&self, req: &ApiRequest) -> Result<ActionResponse, Error> {
+        let pre = self.preflight(req)?;
+        let parsed = parse_action_body(&req.body);
+        let take = async {
+            match &parsed {
+                Ok((identifier, _)) => {
+                    let key = digest_hex(identifier.as_bytes());
+                    self.replay
+                        .take_challenge(&key, &pre.caller.user_id, pre.now)
+                        .await
+                }
+                Err(_) => Ok(None),
+            }
+        };
+        let (active, taken) = self.authenticate(&pre, take).await?;
+        let (_, assertion) = parsed?;
+        let challenge = taken?.ok_or(Error::ChallengeInvalid)?;
+        let credential = active
+            .record
+            .active_credentials()
+            .find(|c| c.cred_id == assertion.cred_id)
+            .ok_or(Error::NoUsableCredential)?;
+        let client_data = decode_base64url(&assertion.client_data)
+            .ok_or_else(|| Error::bad_request("clientData must be base64url"))?;
+        let signature = decode_base64url(&assertion.signature)
+            .ok_or_else(|| Error::bad_request("signature must be base64url"))?;
+        let key = PublicKey::from_pem(&credential.public_key_pem)
+            .map_err(|_| Error::internal("credential", "stored public key does not parse"))?;
+        if !key.verify(&client_data, &signature) {
+            return Err(Error::AssertionInvalid);
+        }
+        check_client_data(&client_data, &challenge.challenge)?;
+
+        let token = new_opaque_token();
+        let record = UserActionRecord {
+            key: digest_hex(token.as_bytes()),
+            caller_id: active.identity.user_id.clone(),
+            binding: challenge.binding,
+            expires_at: pre.now + USER_ACTION_TTL_SECS,
+        };
+        self.replay.put_user_action(&record).await?;
+        Ok(ActionResponse { user_action: token })
+    }
+}

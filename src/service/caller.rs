@@ -1,0 +1,97 @@
+//! The prelude every POST shares: nonce syntax, bearer token, then one
+//! concurrent stage that reads the caller and records the nonce alongside
+//! the use case's own work.
+
+use std::future::Future;
+
+use crate::domain::model::{Caller, CallerRecord, Identity, TokenKind, TokenState};
+use crate::domain::nonce::{check_nonce, Nonce};
+use crate::domain::ports::{Directory, ReplayStore, Signer};
+use crate::domain::unix_now;
+use crate::error::Error;
+use crate::service::{ApiRequest, AuthService};
+
+/// A caller whose token verified and whose record is active.
+pub(crate) struct ActiveCaller {
+    pub caller: Caller,
+    pub identity: Identity,
+    pub record: CallerRecord,
+}
+
+/// Checks 1 and 2 of the contract: they need no network.
+pub(crate) struct Preflight {
+    pub now: i64,
+    pub nonce: Option<Nonce>,
+    pub caller: Caller,
+}
+
+impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
+    pub(crate) fn preflight(&self, req: &ApiRequest) -> Result<Preflight, Error> {
+        let now = unix_now();
+        let settings = &self.settings;
+        let nonce = check_nonce(
+            req.nonce.as_deref(),
+            settings.nonce_policy,
+            settings.replay_window_secs,
+            now,
+        )?;
+        let caller = self
+            .keys
+            .verify_authorization(req.authorization.as_deref(), now)?;
+        Ok(Preflight { now, nonce, caller })
+    }
+
+    /// Runs the caller read, the nonce write and `work` concurrently, then
+    /// answers checks 2 (caller still active) and 3 (nonce fresh) in order.
+    pub(crate) async fn authenticate<T>(
+        &self,
+        pre: &Preflight,
+        work: impl Future<Output = T>,
+    ) -> Result<(ActiveCaller, T), Error> {
+        let record_nonce = async {
+            match &pre.nonce {
+                Some(n) => {
+                    self.replay
+                        .record_nonce(&n.key, n.expires_at, pre.now)
+                        .await
+                }
+                None => Ok(true),
+            }
+        };
+        let (record, fresh, out) = tokio::join!(
+            self.directory
+                .caller(&pre.caller.user_id, &pre.caller.token_id),
+            record_nonce,
+            work
+        );
+        let active = check_active(&pre.caller, record?)?;
+        if !fresh? {
+            return Err(Error::NonceReused);
+        }
+        Ok((active, out))
+    }
+}
+
+/// The identity and the token id a verified token names must still be
+/// active; service account tokens must also be on record.
+fn check_active(caller: &Caller, record: CallerRecord) -> Result<ActiveCaller, Error> {
+    let identity = record
+        .identity
+        .clone()
+        .filter(|i| i.active && i.org_id == caller.org_id)
+        .ok_or(Error::NotAuthorized)?;
+    let token_ok = match (caller.token_kind, record.token) {
+        (_, TokenState::Revoked) => false,
+        (TokenKind::ServiceAccount, TokenState::Unrecorded) => false,
+        (TokenKind::ServiceAccount, TokenState::Active) => identity.is_service_account,
+        (TokenKind::Token, _) => !identity.is_service_account,
+    };
+    if !token_ok {
+        return Err(Error::NotAuthorized);
+    }
+    Ok(ActiveCaller {
+        caller: caller.clone(),
+        identity,
+        record,
+    })
+}

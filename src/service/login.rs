@@ -1,0 +1,130 @@
+//! `POST /auth/login/delegated`: the contract's eleven checks, in order.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ids::{new_id, IdKind};
+use crate::domain::model::TokenKind;
+use crate::domain::payload::binding;
+use crate::domain::permissions::{self, require, USERS_DELEGATE, USERS_READ};
+use crate::domain::ports::{Directory, ReplayStore, Signer, Spend};
+use crate::domain::secret::digest_hex;
+use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
+use crate::error::Error;
+use crate::service::{parse_body, ApiRequest, AuthService};
+
+/// Usernames longer than this cannot exist (see the admin checks).
+pub const MAX_USERNAME_LEN: usize = 256;
+
+#[derive(Deserialize)]
+struct LoginBody {
+    username: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoginResponse {
+    pub token: String,
+}
+
+/// Who was logged in, for the decision log.
+#[derive(Debug)]
+pub struct LoginOutcome {
+    pub response: LoginResponse,
+    pub caller_id: String,
+    pub target_id: String,
+}
+
+fn parse_login_body(body: &[u8]) -> Result<String, Error> {
+    let body: LoginBody = parse_body(body)?;
+    if body.username.is_empty() {
+        return Err(Error::bad_request("username must be a non-empty string"));
+    }
+    if body.username.len() > MAX_USERNAME_LEN || body.username.chars().any(char::is_control) {
+        // No such user can exist; answer like any unknown name, after the other checks.
+        return Ok(String::new());
+    }
+    Ok(body.username)
+}
+
+impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
+    pub async fn delegated_login(&self, req: &ApiRequest) -> Result<LoginOutcome, Error> {
+        let pre = self.preflight(req)?; // 1, 2 (signature, claims)
+        let username = parse_login_body(&req.body);
+        let ua_key = req.user_action.as_deref().map(|t| digest_hex(t.as_bytes()));
+        let org_id = pre.caller.org_id.clone();
+        let ua_binding = binding(&pre.caller.user_id, &req.method, &req.path, &req.body);
+
+        // One stage: every DynamoDB read and conditional write at once.
+        let work = async {
+            let Ok(name) = username.as_ref() else {
+                return (Ok(Spend::Invalid), Ok(None));
+            };
+            let spend = async {
+                match &ua_key {
+                    Some(key) => {
+                        self.replay
+                            .spend_user_action(key, &ua_binding, pre.now)
+                            .await
+                    }
+                    None => Ok(Spend::Invalid),
+                }
+            };
+            let target = async {
+                if name.is_empty() {
+                    Ok(None)
+                } else {
+                    self.directory.user_by_username(&org_id, name).await
+                }
+            };
+            tokio::join!(spend, target)
+        };
+        let (active, (spend, target)) = self.authenticate(&pre, work).await?; // 2 (active), 3
+        username?; // 4
+        match spend? {
+            // 5
+            Spend::Spent => {}
+            Spend::AlreadySpent => return Err(Error::UserActionReused),
+            Spend::Invalid => return Err(Error::UserActionInvalid),
+        }
+        let identity = &active.identity;
+        if active.caller.token_kind != TokenKind::ServiceAccount || !identity.is_service_account {
+            return Err(permissions::forbidden(identity, USERS_DELEGATE)); // 6
+        }
+        let granted = &active.record.operations;
+        require(identity, granted, &[USERS_READ, USERS_DELEGATE])?; // 7
+        let target = target?.ok_or(Error::UserNotFound)?; // 8
+        require(
+            identity,
+            granted,
+            &[permissions::type_operation(target.kind)],
+        )?; // 9
+        if !target.active {
+            return Err(Error::UserDeactivated); // 10
+        }
+
+        // 11: the one KMS call.
+        let token_id = new_id(IdKind::IssuedToken);
+        let subject = TokenSubject {
+            org_id: &target.org_id,
+            user_id: &target.user_id,
+            username: &target.username,
+            kind: TokenKind::Token,
+            token_id: &token_id,
+            actor: Some(&identity.user_id),
+        };
+        let claims = build_claims(
+            &self.settings.issuer,
+            &subject,
+            pre.now,
+            self.settings.delegated_token_ttl_secs,
+        );
+        let input = signing_input(self.signer.key_id(), &claims);
+        let signature = self.signer.sign(input.as_bytes()).await?;
+        Ok(LoginOutcome {
+            response: LoginResponse {
+                token: assemble(&input, &signature),
+            },
+            caller_id: identity.user_id.clone(),
+            target_id: target.user_id,
+        })
+    }
+}

@@ -1,0 +1,82 @@
+//! One use case per endpoint. Each runs the contract's checks in order
+//! and keeps its network work to as few sequential stages as it can.
+
+mod action;
+mod caller;
+mod login;
+
+pub use login::MAX_USERNAME_LEN;
+
+use crate::domain::bearer::KeyRing;
+use crate::domain::nonce::NoncePolicy;
+use crate::domain::ports::{Directory, ReplayStore, Signer};
+
+pub use action::{ActionInitResponse, ActionResponse};
+pub use login::LoginResponse;
+
+/// Lifetime of a signing challenge.
+pub const CHALLENGE_TTL_SECS: i64 = 15 * 60;
+/// Lifetime of a user action token.
+pub const USER_ACTION_TTL_SECS: i64 = 5 * 60;
+
+/// Knobs of the checks, parsed from configuration once.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub issuer: String,
+    pub nonce_policy: NoncePolicy,
+    pub replay_window_secs: i64,
+    pub delegated_token_ttl_secs: i64,
+}
+
+/// A request as the use cases see it: no HTTP types.
+#[derive(Debug, Clone, Default)]
+pub struct ApiRequest {
+    pub method: String,
+    /// Path without stage prefix or query string.
+    pub path: String,
+    pub authorization: Option<String>,
+    pub nonce: Option<String>,
+    pub user_action: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// The service: the ports, the issuer's keys and the settings.
+pub struct AuthService<D, R, S> {
+    pub(crate) directory: D,
+    pub(crate) replay: R,
+    pub(crate) signer: S,
+    pub(crate) keys: KeyRing,
+    pub(crate) settings: Settings,
+}
+
+impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
+    pub fn new(directory: D, replay: R, signer: S, keys: KeyRing, settings: Settings) -> Self {
+        Self {
+            directory,
+            replay,
+            signer,
+            keys,
+            settings,
+        }
+    }
+
+    /// The issuer's signer (its `kid` is logged at init).
+    pub fn signer(&self) -> &S {
+        &self.signer
+    }
+
+    /// `GET /.well-known/jwks.json`.
+    pub fn jwks(&self) -> serde_json::Value {
+        self.keys.jwks()
+    }
+}
+
+/// Parses a JSON body into `T`, naming what is wrong in the 400.
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::Error> {
+    serde_json::from_slice(body).map_err(|e| {
+        let detail = e.to_string();
+        // serde's message names the field and the expectation; drop the position.
+        let detail = detail.split(" at line ").next().unwrap_or("").to_string();
+        crate::Error::bad_request(format!("invalid request body: {detail}"))
+    })
+}

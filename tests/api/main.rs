@@ -1,0 +1,9 @@
+//! Integration tests: the real handler over a real moto (DynamoDB + KMS).
+
+mod support;
+
+mod action;
+mod events;
+mod login;
+mod nonce;
+mod tokens;
