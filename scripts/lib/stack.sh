@@ -1,0 +1,77 @@
+# Shared by scripts/dev.sh and tests/sdk/run.sh: start moto, provision
+# through the operator CLI, serve the function with `cargo lambda watch`.
+# Source it from the repository root after `scripts/venv.sh`.
+
+STACK_PIDS=()
+
+stack_cleanup() {
+  for pid in "${STACK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+
+# stack_start_moto PORT LOGFILE: moto on 127.0.0.1:PORT; exports the AWS SDK's variables.
+stack_start_moto() {
+  local port="$1" log="$2"
+  .venv/bin/python scripts/run_moto.py --port "$port" > "$log" 2>&1 &
+  STACK_PIDS+=($!)
+  for _ in $(seq 100); do grep -q MOTO_READY "$log" && break; sleep 0.1; done
+  grep -q MOTO_READY "$log" || { cat "$log" >&2; return 1; }
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+}
+
+# The operator CLI, built once.
+admin() { target/debug/delegated-login-admin "$@"; }
+
+# json_field FIELD < json: one top-level field of a JSON document.
+json_field() { .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+
+# stack_write_env FILE [NAME=VALUE...]: the function's environment for `cargo lambda watch`.
+stack_write_env() {
+  local file="$1"; shift
+  {
+    for v in AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY \
+             DIRECTORY_TABLE REPLAY_TABLE SIGNING_KEY_ID TOKEN_ISSUER; do
+      echo "$v=${!v}"
+    done
+    for kv in "$@"; do echo "$kv"; done
+  } > "$file"
+}
+
+# stack_serve PORT ENVFILE LOGFILE: `cargo lambda watch` on 127.0.0.1:PORT,
+# serving the API at the root path; waits until it answers.
+stack_serve() {
+  local port="$1" env_file="$2" log="$3"
+  cargo lambda watch --bin delegated-login --invoke-address 127.0.0.1 --invoke-port "$port" \
+    --env-file "$env_file" > "$log" 2>&1 &
+  STACK_PIDS+=($!)
+  for _ in $(seq 600); do
+    curl -fsS "http://127.0.0.1:$port/.well-known/jwks.json" > /dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  tail -50 "$log" >&2
+  return 1
+}
+
+# stack_keypair KIND PRIVATE_PEM PUBLIC_PEM: KIND is P256, Secp256k1, Ed25519 or Rsa2048.
+stack_keypair() {
+  .venv/bin/python - "$@" <<'PY'
+import sys
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+kind, private_path, public_path = sys.argv[1:4]
+key = {
+    "P256": lambda: ec.generate_private_key(ec.SECP256R1()),
+    "Secp256k1": lambda: ec.generate_private_key(ec.SECP256K1()),
+    "Ed25519": ed25519.Ed25519PrivateKey.generate,
+    "Rsa2048": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+}[kind]()
+with open(private_path, "wb") as f:
+    f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()))
+with open(public_path, "wb") as f:
+    f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                          serialization.PublicFormat.SubjectPublicKeyInfo))
+PY
+  chmod 600 "$2"
+}
