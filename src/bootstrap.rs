@@ -1,7 +1,11 @@
 //! Wiring at init: one `SdkConfig`, clients built once, the issuer's
 //! public keys fetched once, connections warmed.
 
-use aws_config::SdkConfig;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 
 use crate::adapters::dynamodb::{DynamoDirectory, DynamoReplayStore};
 use crate::adapters::kms::{load_public_key, KmsSigner};
@@ -12,10 +16,37 @@ use crate::service::AuthService;
 /// The service as deployed.
 pub type AppService = AuthService<DynamoDirectory, DynamoReplayStore, KmsSigner>;
 
+/// Time to open a connection to DynamoDB or KMS.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// One attempt of one AWS call.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1500);
+/// One AWS call, retries included. A login has two sequential stages, so
+/// it answers within about 2 x 3 s even when a backend hangs: well inside
+/// the function's 10 s timeout (template.yaml).
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
+/// Attempts per call (the first one included), with the SDK's standard
+/// backoff for throttling and transient errors.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// Bounds every AWS call of `loader` by the limits above.
+pub fn with_limits(loader: ConfigLoader) -> ConfigLoader {
+    loader
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+}
+
 /// Loads the AWS configuration from the environment (region, credentials,
-/// `AWS_ENDPOINT_URL` for local backends).
+/// `AWS_ENDPOINT_URL` for local backends), with the limits above.
 pub async fn load_sdk_config() -> SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    with_limits(aws_config::defaults(BehaviorVersion::latest()))
+        .load()
+        .await
 }
 
 /// Builds the service; any error names what to fix and stops init.

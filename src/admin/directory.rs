@@ -31,6 +31,24 @@ pub struct ServiceAccountRequest<'a> {
     pub issuer: &'a str,
 }
 
+/// A service account token (shown once).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedToken {
+    pub token_id: String,
+    pub token: String,
+}
+
+fn check_days_valid(days: i64) -> Result<(), AdminError> {
+    if (1..=MAX_TOKEN_DAYS).contains(&days) {
+        Ok(())
+    } else {
+        Err(AdminError::Invalid(format!(
+            "days valid must be 1 to {MAX_TOKEN_DAYS}"
+        )))
+    }
+}
+
 /// A new service account and its one token (shown once).
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -264,11 +282,7 @@ impl Admin {
         req: &ServiceAccountRequest<'_>,
     ) -> Result<ServiceAccount, AdminError> {
         require_id(IdKind::Org, req.org_id, "org")?;
-        if !(1..=MAX_TOKEN_DAYS).contains(&req.days_valid) {
-            return Err(AdminError::Invalid(format!(
-                "days valid must be 1 to {MAX_TOKEN_DAYS}"
-            )));
-        }
+        check_days_valid(req.days_valid)?;
         if req.name.is_empty() || req.name.len() > MAX_USERNAME_LEN {
             return Err(AdminError::Invalid("name must be 1 to 256 bytes".into()));
         }
@@ -297,40 +311,80 @@ impl Admin {
             .add_credential(&identity.user_id, req.public_key_pem)
             .await?;
 
+        let issued = self
+            .issue_token(&identity, req.days_valid, &key.kid, req.issuer)
+            .await?;
+        Ok(ServiceAccount {
+            user_id: identity.user_id,
+            credential_id,
+            cred_id,
+            token_id: issued.token_id,
+            token: issued.token,
+        })
+    }
+
+    /// Issues another token for an existing, active service account (to
+    /// replace one, or after a signing key rotation).
+    pub async fn create_service_account_token(
+        &self,
+        user_id: &str,
+        days_valid: i64,
+        signing_key_id: &str,
+        issuer: &str,
+    ) -> Result<IssuedToken, AdminError> {
+        require_id(IdKind::User, user_id, "service account")?;
+        check_days_valid(days_valid)?;
+        let identity = self
+            .get(identity_pk(user_id), PROFILE_SK)
+            .await?
+            .and_then(|i| identity_from(&i))
+            .filter(|i| i.is_service_account && i.active)
+            .ok_or_else(|| AdminError::NotFound(format!("active service account {user_id}")))?;
+        let key = load_public_key(&self.kms, signing_key_id)
+            .await
+            .map_err(AdminError::Backend)?;
+        self.issue_token(&identity, days_valid, &key.kid, issuer)
+            .await
+    }
+
+    /// Records a service account token, then has KMS sign it.
+    async fn issue_token(
+        &self,
+        identity: &Identity,
+        days_valid: i64,
+        kid: &str,
+        issuer: &str,
+    ) -> Result<IssuedToken, AdminError> {
         let now = unix_now();
         let token_id = new_id(IdKind::Token);
-        let ttl = req.days_valid * 86_400;
+        let ttl = days_valid * 86_400;
         let token_item = keyed(
             token_pk(&token_id),
             TOKEN_SK,
             [
                 ("tokenId", s(&token_id)),
                 ("userId", s(&identity.user_id)),
-                ("orgId", s(req.org_id)),
+                ("orgId", s(&identity.org_id)),
                 ("status", s(STATUS_ACTIVE)),
                 ("expiresAt", n(now + ttl)),
             ],
         );
         self.transact(vec![self.put_new(token_item)?], "token id")
             .await?;
-
         let subject = TokenSubject {
-            org_id: req.org_id,
+            org_id: &identity.org_id,
             user_id: &identity.user_id,
-            username: req.name,
+            username: &identity.username,
             kind: TokenKind::ServiceAccount,
             token_id: &token_id,
             actor: None,
         };
-        let input = signing_input(&key.kid, &build_claims(req.issuer, &subject, now, ttl));
-        let signature = KmsSigner::new(self.kms.clone(), key.kid.clone())
+        let input = signing_input(kid, &build_claims(issuer, &subject, now, ttl));
+        let signature = KmsSigner::new(self.kms.clone(), kid)
             .sign(input.as_bytes())
             .await
             .map_err(|e| AdminError::backend("sign", format!("{e:?}")))?;
-        Ok(ServiceAccount {
-            user_id: identity.user_id,
-            credential_id,
-            cred_id,
+        Ok(IssuedToken {
             token_id,
             token: assemble(&input, &signature),
         })

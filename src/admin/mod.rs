@@ -4,7 +4,7 @@
 mod directory;
 mod setup;
 
-pub use directory::{ServiceAccount, ServiceAccountRequest};
+pub use directory::{IssuedToken, ServiceAccount, ServiceAccountRequest};
 
 use aws_config::SdkConfig;
 

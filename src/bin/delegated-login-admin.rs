@@ -137,6 +137,17 @@ enum PermissionCommand {
 
 #[derive(Subcommand)]
 enum TokenCommand {
+    /// Issue another token for an existing service account.
+    Create {
+        #[arg(long)]
+        service_account: String,
+        #[arg(long, default_value_t = 365)]
+        days_valid: i64,
+        #[arg(long, env = "SIGNING_KEY_ID")]
+        signing_key_id: String,
+        #[arg(long, env = "TOKEN_ISSUER")]
+        issuer: String,
+    },
     Revoke {
         #[arg(long)]
         token_id: String,
@@ -243,6 +254,25 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                 },
         } => {
             json!({ "assignmentId": admin.assign_permission(&permission, &identity).await? })
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    service_account,
+                    days_valid,
+                    signing_key_id,
+                    issuer,
+                },
+        } => {
+            let issued = admin
+                .create_service_account_token(
+                    &service_account,
+                    days_valid,
+                    &signing_key_id,
+                    &issuer,
+                )
+                .await?;
+            serde_json::to_value(issued).map_err(|e| AdminError::backend("output", e))?
         }
         Command::Token {
             command: TokenCommand::Revoke { token_id },

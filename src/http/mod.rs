@@ -1,6 +1,7 @@
 //! The Lambda entry: turns an API Gateway (v1, v2) or Function URL event
 //! into an `ApiRequest`, routes it, and maps results onto the wire.
 
+mod metrics;
 mod request;
 mod response;
 mod router;
@@ -13,8 +14,17 @@ use lambda_http::{Body, Request, Response};
 
 use crate::domain::ports::{Directory, ReplayStore, Signer};
 use crate::error::Error;
-use crate::service::AuthService;
+use crate::service::{AuthService, StageTimings};
+use metrics::RequestMetrics;
 use router::Route;
+
+/// Who a successful request was about, for the decision log.
+#[derive(Debug, Default)]
+pub struct Decision {
+    pub caller: Option<String>,
+    pub target: Option<String>,
+    pub token_issued: bool,
+}
 
 /// Handles one event. Never fails: every error becomes a contract answer.
 pub async fn handle<D, R, S>(service: &AuthService<D, R, S>, event: Request) -> Response<Body>
@@ -25,65 +35,80 @@ where
 {
     let started = Instant::now();
     let request_id = request::request_id(&event);
+    let mut timings = StageTimings::default();
     let route = router::route(event.method().as_str(), &request::path(&event));
     let route_name = route.as_ref().map_or("unrouted", Route::name);
-
     let outcome = match route {
         Err(e) => Err(e),
         Ok(route) => match request::api_request(&event) {
             Err(e) => Err(e),
-            Ok(req) => router::dispatch(service, route, &req).await,
+            Ok(req) => router::dispatch(service, route, &req, &mut timings).await,
         },
     };
-    let millis = started.elapsed().as_millis() as u64;
-    match outcome {
-        Ok((resp, decision)) => {
-            tracing::info!(
-                request_id,
-                route = route_name,
-                outcome = "ok",
-                status = 200,
-                caller = decision.caller.as_deref(),
-                target = decision.target.as_deref(),
-                latency_ms = millis,
-                "decision"
-            );
-            resp
-        }
-        Err(err) => {
-            log_rejection(&request_id, route_name, &err, millis);
-            response::error(&err)
-        }
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let (response, decision, err) = match outcome {
+        Ok((response, decision)) => (response, decision, None),
+        Err(err) => (response::error(&err), Decision::default(), Some(err)),
+    };
+    log_decision(
+        &request_id,
+        route_name,
+        &decision,
+        err.as_ref(),
+        latency_ms,
+        &timings,
+    );
+    metrics::emit(&RequestMetrics {
+        route: route_name,
+        outcome: outcome_label(err.as_ref()),
+        reason: err.as_ref().map_or("none", Error::reason),
+        latency_ms,
+        timings: &timings,
+        token_issued: decision.token_issued,
+    });
+    response
+}
+
+fn outcome_label(err: Option<&Error>) -> &'static str {
+    match err {
+        None => "ok",
+        Some(Error::Internal(_)) => "error",
+        Some(_) => "rejected",
     }
 }
 
-fn log_rejection(request_id: &str, route: &str, err: &Error, millis: u64) {
+/// One line per decision: ids, route, outcome, reason and stage latencies;
+/// never a token, key, nonce or user action value.
+fn log_decision(
+    request_id: &str,
+    route: &str,
+    decision: &Decision,
+    err: Option<&Error>,
+    latency_ms: f64,
+    t: &StageTimings,
+) {
+    let status = err.map_or(200, Error::status);
+    let reason = err.map(Error::reason);
+    let outcome = outcome_label(err);
+    let (caller, target) = (decision.caller.as_deref(), decision.target.as_deref());
+    let (store_ms, sign_ms, write_ms) = (t.store_ms, t.sign_ms, t.write_ms);
     match err {
-        Error::Internal(detail) => tracing::error!(
+        Some(Error::Internal(detail)) => tracing::error!(
             request_id,
             route,
-            outcome = "error",
-            status = 500,
-            reason = err.reason(),
+            outcome,
+            status,
+            reason,
             detail = detail.as_str(),
-            latency_ms = millis,
+            latency_ms,
+            store_ms,
+            sign_ms,
+            write_ms,
             "decision"
         ),
         _ => tracing::info!(
-            request_id,
-            route,
-            outcome = "rejected",
-            status = err.status(),
-            reason = err.reason(),
-            latency_ms = millis,
-            "decision"
+            request_id, route, outcome, status, reason, caller, target, latency_ms, store_ms,
+            sign_ms, write_ms, "decision"
         ),
     }
-}
-
-/// Who a successful request was about, for the decision log.
-#[derive(Debug, Default)]
-pub struct Decision {
-    pub caller: Option<String>,
-    pub target: Option<String>,
 }

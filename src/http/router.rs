@@ -5,7 +5,7 @@ use lambda_http::{Body, Response};
 use super::{response, Decision};
 use crate::domain::ports::{Directory, ReplayStore, Signer};
 use crate::error::Error;
-use crate::service::{ApiRequest, AuthService};
+use crate::service::{ApiRequest, AuthService, StageTimings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
@@ -46,6 +46,7 @@ pub async fn dispatch<D, R, S>(
     service: &AuthService<D, R, S>,
     route: Route,
     req: &ApiRequest,
+    timings: &mut StageTimings,
 ) -> Result<(Response<Body>, Decision), Error>
 where
     D: Directory,
@@ -56,19 +57,20 @@ where
     // they live on the heap rather than on a worker thread's stack.
     match route {
         Route::DelegatedLogin => {
-            let out = Box::pin(service.delegated_login(req)).await?;
+            let out = Box::pin(service.delegated_login(req, timings)).await?;
             let decision = Decision {
                 caller: Some(out.caller_id),
                 target: Some(out.target_id),
+                token_issued: true,
             };
             Ok((response::json(200, &out.response), decision))
         }
         Route::ActionInit => {
-            let out = Box::pin(service.action_init(req)).await?;
+            let out = Box::pin(service.action_init(req, timings)).await?;
             Ok((response::json(200, &out), Decision::default()))
         }
         Route::Action => {
-            let out = Box::pin(service.action_complete(req)).await?;
+            let out = Box::pin(service.action_complete(req, timings)).await?;
             Ok((response::json(200, &out), Decision::default()))
         }
         Route::Jwks => Ok((response::json(200, &service.jwks()), Decision::default())),

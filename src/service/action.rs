@@ -12,7 +12,8 @@ use crate::domain::ports::{ChallengeRecord, Directory, ReplayStore, Signer, User
 use crate::domain::secret::{digest_hex, new_opaque_token};
 use crate::error::Error;
 use crate::service::{
-    parse_body, ApiRequest, AuthService, CHALLENGE_TTL_SECS, USER_ACTION_TTL_SECS,
+    parse_body, timed, ApiRequest, AuthService, StageTimings, CHALLENGE_TTL_SECS,
+    USER_ACTION_TTL_SECS,
 };
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -104,9 +105,13 @@ fn parse_action_body(body: &[u8]) -> Result<(String, KeyAssertion), Error> {
 
 impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     /// `POST /auth/action/init`.
-    pub async fn action_init(&self, req: &ApiRequest) -> Result<ActionInitResponse, Error> {
+    pub async fn action_init(
+        &self,
+        req: &ApiRequest,
+        timings: &mut StageTimings,
+    ) -> Result<ActionInitResponse, Error> {
         let pre = self.preflight(req)?;
-        let (active, ()) = self.authenticate(&pre, async {}).await?;
+        let (active, ()) = self.authenticate(&pre, timings, async {}).await?;
         let body = parse_init_body(&req.body)?;
         let creds: Vec<_> = active
             .record
@@ -130,7 +135,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             ),
             expires_at: pre.now + CHALLENGE_TTL_SECS,
         };
-        self.replay.put_challenge(&record).await?;
+        timed(&mut timings.write_ms, self.replay.put_challenge(&record)).await?;
         Ok(ActionInitResponse {
             challenge,
             challenge_identifier: identifier,
@@ -145,7 +150,11 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     }
 
     /// `POST /auth/action`.
-    pub async fn action_complete(&self, req: &ApiRequest) -> Result<ActionResponse, Error> {
+    pub async fn action_complete(
+        &self,
+        req: &ApiRequest,
+        timings: &mut StageTimings,
+    ) -> Result<ActionResponse, Error> {
         let pre = self.preflight(req)?;
         let parsed = parse_action_body(&req.body);
         let take = async {
@@ -159,7 +168,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
                 Err(_) => Ok(None),
             }
         };
-        let (active, taken) = self.authenticate(&pre, take).await?;
+        let (active, taken) = self.authenticate(&pre, timings, take).await?;
         let (_, assertion) = parsed?;
         let challenge = taken?.ok_or(Error::ChallengeInvalid)?;
         let credential = active
@@ -185,7 +194,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             binding: challenge.binding,
             expires_at: pre.now + USER_ACTION_TTL_SECS,
         };
-        self.replay.put_user_action(&record).await?;
+        timed(&mut timings.write_ms, self.replay.put_user_action(&record)).await?;
         Ok(ActionResponse { user_action: token })
     }
 }

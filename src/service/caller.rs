@@ -9,7 +9,7 @@ use crate::domain::nonce::{check_nonce, Nonce};
 use crate::domain::ports::{Directory, ReplayStore, Signer};
 use crate::domain::unix_now;
 use crate::error::Error;
-use crate::service::{ApiRequest, AuthService};
+use crate::service::{timed, ApiRequest, AuthService, StageTimings};
 
 /// A caller whose token verified and whose record is active.
 pub(crate) struct ActiveCaller {
@@ -46,6 +46,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     pub(crate) async fn authenticate<T>(
         &self,
         pre: &Preflight,
+        timings: &mut StageTimings,
         work: impl Future<Output = T>,
     ) -> Result<(ActiveCaller, T), Error> {
         let record_nonce = async {
@@ -58,12 +59,15 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
                 None => Ok(true),
             }
         };
-        let (record, fresh, out) = tokio::join!(
-            self.directory
-                .caller(&pre.caller.user_id, &pre.caller.token_id),
-            record_nonce,
-            work
-        );
+        let stage = async {
+            tokio::join!(
+                self.directory
+                    .caller(&pre.caller.user_id, &pre.caller.token_id),
+                record_nonce,
+                work
+            )
+        };
+        let (record, fresh, out) = timed(&mut timings.store_ms, stage).await;
         let active = check_active(&pre.caller, record?)?;
         if !fresh? {
             return Err(Error::NonceReused);

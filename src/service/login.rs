@@ -10,7 +10,7 @@ use crate::domain::ports::{Directory, ReplayStore, Signer, Spend};
 use crate::domain::secret::digest_hex;
 use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use crate::error::Error;
-use crate::service::{parse_body, ApiRequest, AuthService};
+use crate::service::{parse_body, timed, ApiRequest, AuthService, StageTimings};
 
 /// Usernames longer than this cannot exist (see the admin checks).
 pub const MAX_USERNAME_LEN: usize = 256;
@@ -46,7 +46,11 @@ fn parse_login_body(body: &[u8]) -> Result<String, Error> {
 }
 
 impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
-    pub async fn delegated_login(&self, req: &ApiRequest) -> Result<LoginOutcome, Error> {
+    pub async fn delegated_login(
+        &self,
+        req: &ApiRequest,
+        timings: &mut StageTimings,
+    ) -> Result<LoginOutcome, Error> {
         let pre = self.preflight(req)?; // 1, 2 (signature, claims)
         let username = parse_login_body(&req.body);
         let ua_key = req.user_action.as_deref().map(|t| digest_hex(t.as_bytes()));
@@ -77,7 +81,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             };
             tokio::join!(spend, target)
         };
-        let (active, (spend, target)) = self.authenticate(&pre, work).await?; // 2 (active), 3
+        let (active, (spend, target)) = self.authenticate(&pre, timings, work).await?; // 2 (active), 3
         username?; // 4
         match spend? {
             // 5
@@ -118,7 +122,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             self.settings.delegated_token_ttl_secs,
         );
         let input = signing_input(self.signer.key_id(), &claims);
-        let signature = self.signer.sign(input.as_bytes()).await?;
+        let signature = timed(&mut timings.sign_ms, self.signer.sign(input.as_bytes())).await?;
         Ok(LoginOutcome {
             response: LoginResponse {
                 token: assemble(&input, &signature),

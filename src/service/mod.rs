@@ -40,6 +40,28 @@ pub struct ApiRequest {
     pub body: Vec<u8>,
 }
 
+/// Wall time of each network stage of one request, for logs and metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StageTimings {
+    /// The concurrent stage: caller read, nonce write, use case reads/writes.
+    pub store_ms: Option<f64>,
+    /// The KMS `Sign` of a delegated login.
+    pub sign_ms: Option<f64>,
+    /// The closing write of `/auth/action/init` and `/auth/action`.
+    pub write_ms: Option<f64>,
+}
+
+/// Awaits `future`, storing its wall time in `slot`.
+pub(crate) async fn timed<T>(
+    slot: &mut Option<f64>,
+    future: impl std::future::Future<Output = T>,
+) -> T {
+    let started = std::time::Instant::now();
+    let out = future.await;
+    *slot = Some(started.elapsed().as_secs_f64() * 1000.0);
+    out
+}
+
 /// The service: the ports, the issuer's keys and the settings.
 pub struct AuthService<D, R, S> {
     pub(crate) directory: D,

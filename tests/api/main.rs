@@ -3,6 +3,7 @@
 mod support;
 
 mod action;
+mod cli;
 mod events;
 mod login;
 mod nonce;

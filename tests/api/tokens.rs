@@ -131,6 +131,24 @@ async fn rotation_keeps_old_tokens_valid_and_both_keys_published() {
         .init(LOGIN, "{}")
         .await
         .assert_error(401, "Not Authorized.");
+    // A token re-issued under the new key keeps the account working.
+    let reissued = dropped
+        .admin
+        .create_service_account_token(&org.sa.info.user_id, 1, &new_key, ISSUER)
+        .await
+        .unwrap();
+    let account = Account {
+        info: delegated_login::admin::ServiceAccount {
+            token: reissued.token,
+            token_id: reissued.token_id,
+            ..org.sa.info.clone()
+        },
+        key: org.sa.key,
+    };
+    let reply = Client::new(&dropped, &account)
+        .delegated_login(&org.end_user)
+        .await;
+    assert_eq!(reply.status, 200, "{reply:?}");
 }
 
 #[tokio::test]

@@ -30,7 +30,7 @@ pub const ALL_OPERATIONS: [&str; 4] = [
 ];
 
 pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    delegated_login::bootstrap::with_limits(aws_config::defaults(BehaviorVersion::latest()))
         .endpoint_url(moto::endpoint())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
