@@ -96,13 +96,21 @@ enum ServiceAccountCommand {
         /// PEM file of the account's public key (P-256, secp256k1, Ed25519 or RSA >= 2048).
         #[arg(long)]
         public_key: std::path::PathBuf,
-        #[arg(long, default_value_t = 365)]
-        days_valid: i64,
-        #[arg(long, env = "SIGNING_KEY_ID")]
-        signing_key_id: String,
-        #[arg(long, env = "TOKEN_ISSUER")]
-        issuer: String,
+        #[command(flatten)]
+        signing: TokenSigning,
     },
+}
+
+/// How a service account token is made.
+#[derive(clap::Args)]
+struct TokenSigning {
+    #[arg(long, default_value_t = 365)]
+    days_valid: i64,
+    /// KMS key that signs it (id, ARN or alias).
+    #[arg(long, env = "SIGNING_KEY_ID")]
+    signing_key_id: String,
+    #[arg(long, env = "TOKEN_ISSUER")]
+    issuer: String,
 }
 
 #[derive(Subcommand)]
@@ -141,12 +149,8 @@ enum TokenCommand {
     Create {
         #[arg(long)]
         service_account: String,
-        #[arg(long, default_value_t = 365)]
-        days_valid: i64,
-        #[arg(long, env = "SIGNING_KEY_ID")]
-        signing_key_id: String,
-        #[arg(long, env = "TOKEN_ISSUER")]
-        issuer: String,
+        #[command(flatten)]
+        signing: TokenSigning,
     },
     Revoke {
         #[arg(long)]
@@ -207,9 +211,7 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                     org,
                     name,
                     public_key,
-                    days_valid,
-                    signing_key_id,
-                    issuer,
+                    signing,
                 },
         } => {
             let pem = read_pem(&public_key)?;
@@ -217,9 +219,9 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                 org_id: &org,
                 name: &name,
                 public_key_pem: &pem,
-                days_valid,
-                signing_key_id: &signing_key_id,
-                issuer: &issuer,
+                days_valid: signing.days_valid,
+                signing_key_id: &signing.signing_key_id,
+                issuer: &signing.issuer,
             };
             serde_json::to_value(admin.create_service_account(&request).await?)
                 .map_err(|e| AdminError::backend("output", e))?
@@ -259,17 +261,15 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
             command:
                 TokenCommand::Create {
                     service_account,
-                    days_valid,
-                    signing_key_id,
-                    issuer,
+                    signing,
                 },
         } => {
             let issued = admin
                 .create_service_account_token(
                     &service_account,
-                    days_valid,
-                    &signing_key_id,
-                    &issuer,
+                    signing.days_valid,
+                    &signing.signing_key_id,
+                    &signing.issuer,
                 )
                 .await?;
             serde_json::to_value(issued).map_err(|e| AdminError::backend("output", e))?

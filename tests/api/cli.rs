@@ -5,9 +5,10 @@ use std::process::{Command, Output};
 
 use crate::support::*;
 
-fn admin(args: &[&str], env: &[(&str, &str)]) -> Output {
+/// Runs the CLI with the moto backend; `command` is split on whitespace.
+fn admin(command: &str, env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_delegated-login-admin"))
-        .args(args)
+        .args(command.split_whitespace())
         .envs(env.iter().copied())
         .env("AWS_ENDPOINT_URL", moto::endpoint())
         .env("AWS_REGION", "us-east-1")
@@ -19,6 +20,14 @@ fn admin(args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("admin binary runs")
 }
 
+/// The same, naming the tests' tables.
+fn admin_tables(command: &str, env: &[(&str, &str)]) -> Output {
+    admin(
+        &format!("--directory-table {DIRECTORY_TABLE} --replay-table {REPLAY_TABLE} {command}"),
+        env,
+    )
+}
+
 fn json(out: &Output) -> serde_json::Value {
     assert!(
         out.status.success(),
@@ -28,133 +37,82 @@ fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
-const TABLES: [&str; 4] = [
-    "--directory-table",
-    DIRECTORY_TABLE,
-    "--replay-table",
-    REPLAY_TABLE,
-];
-
 #[test]
 fn provisions_an_org_and_refuses_bad_input() {
-    fn with<'a>(rest: &[&'a str]) -> Vec<&'a str> {
-        [&TABLES[..], rest].concat()
-    }
-    let init = json(&admin(&with(&["init", "--create-key"]), &[]));
+    let init = json(&admin_tables("init --create-key", &[]));
     let key_id = init["keyId"].as_str().expect("key id").to_string();
-    let org = json(&admin(&with(&["org", "create", "--name", "CLI Org"]), &[]));
+    let org = json(&admin_tables("org create --name CLI-Org", &[]));
     let org_id = org["orgId"].as_str().unwrap().to_string();
-    let user = json(&admin(
-        &with(&[
-            "user",
-            "create",
-            "--org",
-            &org_id,
-            "--username",
-            "cli@example.co",
-            "--kind",
-            "EndUser",
-        ]),
+    let user = json(&admin_tables(
+        &format!("user create --org {org_id} --username cli@example.co --kind EndUser"),
         &[],
     ));
     assert!(user["userId"].as_str().unwrap().starts_with("us-"));
 
-    let pem_path = std::env::temp_dir().join(format!("{org_id}.pub.pem"));
-    std::fs::write(&pem_path, TestKey::generate(KeyKind::Ed25519).public_pem()).unwrap();
-    let pem = pem_path.to_str().unwrap();
-    let sa = json(&admin(
-        &with(&[
-            "service-account",
-            "create",
-            "--org",
-            &org_id,
-            "--name",
-            "cli backend",
-            "--public-key",
-            pem,
-        ]),
-        &[("SIGNING_KEY_ID", &key_id), ("TOKEN_ISSUER", ISSUER)],
+    let pem = std::env::temp_dir().join(format!("{org_id}.pub.pem"));
+    std::fs::write(&pem, TestKey::generate(KeyKind::Ed25519).public_pem()).unwrap();
+    let signing = [
+        ("SIGNING_KEY_ID", key_id.as_str()),
+        ("TOKEN_ISSUER", ISSUER),
+    ];
+    let sa = json(&admin_tables(
+        &format!(
+            "service-account create --org {org_id} --name cli-backend --public-key {}",
+            pem.display()
+        ),
+        &signing,
     ));
+    std::fs::remove_file(&pem).ok();
     for field in ["userId", "credentialId", "credId", "tokenId", "token"] {
         assert!(
             sa[field].as_str().is_some_and(|v| !v.is_empty()),
             "{field}: {sa}"
         );
     }
-    let revoked = json(&admin(
-        &with(&[
-            "token",
-            "revoke",
-            "--token-id",
-            sa["tokenId"].as_str().unwrap(),
-        ]),
+    let sa_id = sa["userId"].as_str().unwrap();
+    let again = json(&admin_tables(
+        &format!("token create --service-account {sa_id}"),
+        &signing,
+    ));
+    assert_ne!(again["tokenId"], sa["tokenId"]);
+    let revoked = json(&admin_tables(
+        &format!(
+            "token revoke --token-id {}",
+            sa["tokenId"].as_str().unwrap()
+        ),
         &[],
     ));
     assert_eq!(revoked["status"], "Revoked");
 
-    let failures: [&[&str]; 5] = [
-        &["org", "create"], // no tables named
-        &[
-            &TABLES[..],
-            &[
-                "user",
-                "create",
-                "--org",
-                &org_id,
-                "--username",
-                "x",
-                "--kind",
-                "Robot",
-            ],
-        ]
-        .concat(),
-        &[
-            &TABLES[..],
-            &[
-                "user",
-                "create",
-                "--org",
-                "or-nope",
-                "--username",
-                "x",
-                "--kind",
-                "EndUser",
-            ],
-        ]
-        .concat(),
-        &[
-            &TABLES[..],
-            &[
-                "user",
-                "create",
-                "--org",
-                &org_id,
-                "--username",
-                "cli@example.co",
-                "--kind",
-                "EndUser",
-            ],
-        ]
-        .concat(),
-        &[
-            &TABLES[..],
-            &[
-                "token",
-                "revoke",
-                "--token-id",
-                "to-00000-00000-0000000000000000",
-            ],
-        ]
-        .concat(),
+    let no_tables = admin("org create", &[]);
+    let failures = [
+        admin_tables(
+            &format!("user create --org {org_id} --username x --kind Robot"),
+            &[],
+        ),
+        admin_tables("user create --org or-nope --username x --kind EndUser", &[]),
+        admin_tables(
+            &format!("user create --org {org_id} --username cli@example.co --kind EndUser"),
+            &[],
+        ),
+        admin_tables(
+            "token revoke --token-id to-00000-00000-0000000000000000",
+            &[],
+        ),
+        admin_tables(
+            &format!(
+                "token create --service-account {}",
+                user["userId"].as_str().unwrap()
+            ),
+            &signing,
+        ),
     ];
-    for args in failures {
-        let out = admin(args, &[]);
-        assert!(!out.status.success(), "{args:?} should fail");
-        assert!(out.stdout.is_empty(), "{args:?}");
+    for (i, out) in std::iter::once(no_tables).chain(failures).enumerate() {
+        assert!(!out.status.success(), "case {i} should fail");
+        assert!(out.stdout.is_empty(), "case {i}");
         assert!(
             String::from_utf8_lossy(&out.stderr).starts_with("delegated-login-admin: "),
-            "{args:?}"
+            "case {i}"
         );
     }
-    std::fs::remove_file(pem_path).ok();
 }
