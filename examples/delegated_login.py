@@ -7,6 +7,11 @@ POST /auth/login/delegated. Standard library plus `cryptography`.
     python examples/delegated_login.py --base-url URL \
         --service-account .local/service-account.json \
         --private-key .local/service-account.key.pem --username jdoe@example.co
+
+With --render-event FILE it stops before the login call and prints FILE
+(one of events/delegated-login.*.json) with its {{PLACEHOLDERS}} filled:
+the service account token, a fresh nonce, a fresh user action and the
+username, ready for `cargo lambda invoke --data-file`.
 """
 import argparse
 import base64
@@ -66,8 +71,8 @@ class Api:
             raise SystemExit(f"POST {path} -> {e.code} {detail}")
 
 
-def delegated_login(api: Api, key, cred_id: str, username: str) -> str:
-    body = json.dumps({"username": username})
+def user_action(api: Api, key, cred_id: str, body: str) -> str:
+    """init + sign + action: a user action token for POST /auth/login/delegated with `body`."""
     challenge = api.post("/auth/action/init", json.dumps({
         "userActionPayload": body,
         "userActionHttpMethod": "POST",
@@ -83,7 +88,33 @@ def delegated_login(api: Api, key, cred_id: str, username: str) -> str:
             "signature": b64url(sign(key, client_data)),
         }},
     }))
-    return api.post("/auth/login/delegated", body, user_action=action["userAction"])["token"]
+    return action["userAction"]
+
+
+def delegated_login(api: Api, key, cred_id: str, username: str) -> str:
+    body = json.dumps({"username": username})
+    return api.post("/auth/login/delegated", body, user_action=user_action(api, key, cred_id, body))["token"]
+
+
+def render_event(path: str, values: dict) -> dict:
+    """Fills {{NAME}} placeholders in an event's headers and body (base64 bodies too)."""
+    with open(path) as f:
+        event = json.load(f)
+
+    def fill(text: str) -> str:
+        for name, value in values.items():
+            text = text.replace("{{" + name + "}}", value)
+        return text
+
+    for key in ("headers", "multiValueHeaders"):
+        for name, value in (event.get(key) or {}).items():
+            event[key][name] = [fill(v) for v in value] if isinstance(value, list) else fill(value)
+    if event.get("body"):
+        if event.get("isBase64Encoded"):
+            event["body"] = base64.b64encode(fill(base64.b64decode(event["body"]).decode()).encode()).decode()
+        else:
+            event["body"] = fill(event["body"])
+    return event
 
 
 def main() -> None:
@@ -92,13 +123,26 @@ def main() -> None:
     parser.add_argument("--service-account", required=True, help="JSON printed by `service-account create`")
     parser.add_argument("--private-key", required=True, help="PEM private key of the service account")
     parser.add_argument("--username", required=True)
+    parser.add_argument("--render-event", metavar="FILE", help="print FILE rendered instead of logging in")
     args = parser.parse_args()
 
     with open(args.service_account) as f:
         account = json.load(f)
     with open(args.private_key, "rb") as f:
         key = serialization.load_pem_private_key(f.read(), password=None)
-    token = delegated_login(Api(args.base_url, account["token"]), key, account["credId"], args.username)
+    api = Api(args.base_url, account["token"])
+    if args.render_event:
+        body = json.dumps({"username": args.username}, separators=(",", ":"))
+        values = {
+            "SERVICE_ACCOUNT_TOKEN": account["token"],
+            "NONCE": nonce(),
+            "USER_ACTION": user_action(api, key, account["credId"], body),
+            "USERNAME": args.username,
+        }
+        json.dump(render_event(args.render_event, values), sys.stdout, indent=2)
+        print()
+        return
+    token = delegated_login(api, key, account["credId"], args.username)
     claims = json.loads(b64url_decode(token.split(".")[1]))
     json.dump({"token": token, "claims": claims}, sys.stdout, indent=2)
     print()

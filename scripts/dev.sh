@@ -54,6 +54,15 @@ Log the demo user in again with:
   ${example[*]}
 
 Public keys: curl $base/.well-known/jwks.json
+
+Invoke with an API Gateway or Function URL event (a login event needs fresh
+values, so render it first; the others run as they are):
+
+  ${example[*]} \\
+    --render-event events/delegated-login.rest-api-v1.json > $state/event.json
+  cargo lambda invoke delegated-login --invoke-address 127.0.0.1 --invoke-port $LAMBDA_PORT --data-file $state/event.json
+  cargo lambda invoke delegated-login --invoke-address 127.0.0.1 --invoke-port $LAMBDA_PORT --data-file events/jwks.http-api-v2.json
+
 Ctrl-C stops moto and the function.
 TXT
 wait

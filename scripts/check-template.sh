@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Checks template.yaml: cfn-lint, `sam validate --lint`, and a real
+# `sam build` (cargo-lambda release build of the function). SAM lives in
+# its own venv because it pins its own boto3.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+scripts/venv.sh
+if [ ! -x .venv-sam/bin/sam ] || ! cmp -s scripts/requirements-sam.txt .venv-sam/.requirements; then
+  python3 -m venv .venv-sam
+  .venv-sam/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-sam.txt
+  cp scripts/requirements-sam.txt .venv-sam/.requirements
+fi
+export SAM_CLI_TELEMETRY=0
+# cargo-lambda and zig for `sam build`.
+export PATH="$root/.venv/bin:$PATH"
+echo "==> cfn-lint"
+.venv-sam/bin/cfn-lint template.yaml
+echo "==> sam validate --lint"
+.venv-sam/bin/sam validate --lint
+echo "==> sam build"
+.venv-sam/bin/sam build
+ls -l .aws-sam/build/DelegatedLoginFunction/bootstrap
