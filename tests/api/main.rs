@@ -5,6 +5,7 @@ mod support;
 mod action;
 mod cli;
 mod events;
+mod faults;
 mod login;
 mod nonce;
 mod tokens;

@@ -3,6 +3,7 @@
 
 pub mod keys;
 pub mod moto;
+pub mod proxy;
 
 use std::collections::HashMap;
 
@@ -30,8 +31,13 @@ pub const ALL_OPERATIONS: [&str; 4] = [
 ];
 
 pub async fn sdk_config() -> SdkConfig {
+    sdk_config_for(moto::endpoint()).await
+}
+
+/// The service's AWS configuration (same limits), pointed at `endpoint`.
+pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
     delegated_login::bootstrap::with_limits(aws_config::defaults(BehaviorVersion::latest()))
-        .endpoint_url(moto::endpoint())
+        .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .load()
@@ -55,8 +61,18 @@ impl Stack {
 
     /// Extra or overriding environment variables for the service.
     pub async fn with_env(extra: &[(&str, &str)]) -> Self {
-        let sdk = sdk_config().await;
-        let admin = Admin::new(&sdk, DIRECTORY_TABLE, REPLAY_TABLE);
+        Self::build(moto::endpoint(), extra).await
+    }
+
+    /// The service reaches its backends through `endpoint` (a proxy);
+    /// provisioning still talks to moto directly.
+    pub async fn behind(endpoint: &str) -> Self {
+        Self::build(endpoint, &[]).await
+    }
+
+    async fn build(service_endpoint: &str, extra: &[(&str, &str)]) -> Self {
+        let admin = Admin::new(&sdk_config().await, DIRECTORY_TABLE, REPLAY_TABLE);
+        let sdk = sdk_config_for(service_endpoint).await;
         admin.create_tables().await.expect("tables");
         let key_id = admin.create_signing_key(None).await.expect("kms key");
         let mut env: HashMap<String, String> = [
