@@ -4,13 +4,31 @@ Prints `MOTO_READY http://127.0.0.1:<port>` once it serves. With
 --until-stdin-closes it stops when its parent closes our stdin (the test
 harness relies on that so no server outlives a test run); otherwise it
 serves until SIGINT/SIGTERM.
+
+Connections are served on threads, but requests are handled one at a
+time: moto evaluates a conditional write and applies it without a lock, so
+two concurrent writes could both pass their condition. DynamoDB guarantees
+that a single-item conditional write is atomic; serialising the handling
+gives moto the same guarantee, which the replay tests depend on.
 """
 import argparse
 import signal
 import sys
 import threading
 
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+
+def serialized(app):
+    lock = threading.Lock()
+
+    def handle(environ, start_response):
+        with lock:
+            # Materialise the body inside the lock: moto answers with lists.
+            return list(app(environ, start_response))
+
+    return handle
 
 
 def main() -> None:
@@ -19,9 +37,10 @@ def main() -> None:
     parser.add_argument("--until-stdin-closes", action="store_true")
     args = parser.parse_args()
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    app = serialized(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, port = server.server_address[:2]
     print(f"MOTO_READY http://{host}:{port}", flush=True)
 
     stop = threading.Event()
@@ -30,7 +49,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
-    server.stop()
+    server.shutdown()
 
 
 if __name__ == "__main__":

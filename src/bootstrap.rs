@@ -16,37 +16,54 @@ use crate::service::AuthService;
 /// The service as deployed.
 pub type AppService = AuthService<DynamoDirectory, DynamoReplayStore, KmsSigner>;
 
-/// Time to open a connection to DynamoDB or KMS.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-/// One attempt of one AWS call.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1500);
-/// One AWS call, retries included. A login has two sequential stages, so
-/// it answers within about 2 x 3 s even when a backend hangs: well inside
-/// the function's 10 s timeout (template.yaml).
-pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
-/// Attempts per call (the first one included), with the SDK's standard
-/// backoff for throttling and transient errors.
-pub const MAX_ATTEMPTS: u32 = 3;
+/// Bounds on every AWS call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwsLimits {
+    /// Time to open a connection to DynamoDB or KMS.
+    pub connect: Duration,
+    /// One attempt of one AWS call.
+    pub attempt: Duration,
+    /// One AWS call, retries included.
+    pub operation: Duration,
+    /// Attempts per call (the first included), with the SDK's standard
+    /// backoff for throttling and transient errors.
+    pub max_attempts: u32,
+}
 
-/// Bounds every AWS call of `loader` by the limits above.
-pub fn with_limits(loader: ConfigLoader) -> ConfigLoader {
+impl AwsLimits {
+    /// What the function runs with. A login has two sequential stages, so
+    /// it answers within about 2 x 3 s even when a backend hangs: well
+    /// inside the function's 10 s timeout (template.yaml).
+    pub const LAMBDA: AwsLimits = AwsLimits {
+        connect: Duration::from_secs(1),
+        attempt: Duration::from_millis(1500),
+        operation: Duration::from_secs(3),
+        max_attempts: 3,
+    };
+}
+
+/// Applies `limits` to every AWS call of `loader`.
+pub fn with_limits(loader: ConfigLoader, limits: AwsLimits) -> ConfigLoader {
     loader
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .operation_timeout(OPERATION_TIMEOUT)
+                .connect_timeout(limits.connect)
+                .operation_attempt_timeout(limits.attempt)
+                .operation_timeout(limits.operation)
                 .build(),
         )
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .retry_config(RetryConfig::standard().with_max_attempts(limits.max_attempts))
 }
 
 /// Loads the AWS configuration from the environment (region, credentials,
-/// `AWS_ENDPOINT_URL` for local backends), with the limits above.
+/// `AWS_ENDPOINT_URL` for local backends), with the function's limits.
 pub async fn load_sdk_config() -> SdkConfig {
-    with_limits(aws_config::defaults(BehaviorVersion::latest()))
-        .load()
-        .await
+    with_limits(
+        aws_config::defaults(BehaviorVersion::latest()),
+        AwsLimits::LAMBDA,
+    )
+    .load()
+    .await
 }
 
 /// Builds the service; any error names what to fix and stops init.

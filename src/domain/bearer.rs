@@ -293,6 +293,42 @@ mod tests {
             "edited payload",
             format!("{}.{edited_payload}.{}", parts[0], parts[2]),
         ));
+        // Headers that point elsewhere for the key, signed by the attacker's key.
+        let attacker = issuer();
+        let attacker_jwk = attacker.ring.jwks()["keys"][0].clone();
+        for extra in [
+            serde_json::json!({"jku": "https://evil.example/jwks.json"}),
+            serde_json::json!({"x5u": "https://evil.example/cert.pem"}),
+            serde_json::json!({"jwk": attacker_jwk}),
+            serde_json::json!({"kid": "../../etc/passwd"}),
+            serde_json::json!({"kid": "https://evil.example/key"}),
+            serde_json::json!({"kid": "kid-1\" OR \"1\"=\"1"}),
+        ] {
+            let mut header = serde_json::json!({"typ": "JWT", "alg": "ES256", "kid": "kid-1"});
+            for (k, v) in extra.as_object().unwrap() {
+                header[k] = v.clone();
+            }
+            let input = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(header.to_string()),
+                URL_SAFE_NO_PAD.encode(serde_json::to_vec(&good).unwrap())
+            );
+            cases.push(("foreign key header", sign_raw(&attacker.key, &input)));
+        }
+        // r = s = 0, and a DER signature where JOSE wants 64 bytes.
+        let input = signing_input("kid-1", &good);
+        cases.push(("zero signature", assemble(&input, &[0u8; 64])));
+        let der: p256::ecdsa::Signature = i.key.sign(input.as_bytes());
+        cases.push(("DER signature", assemble(&input, der.to_der().as_bytes())));
+        // Other algorithms with a valid-looking header.
+        for alg in ["ES384", "RS256", "PS256", "EdDSA"] {
+            let header =
+                URL_SAFE_NO_PAD.encode(format!(r#"{{"typ":"JWT","alg":"{alg}","kid":"kid-1"}}"#));
+            let input = format!("{header}.{}", input.split('.').nth(1).unwrap());
+            cases.push(("other alg", sign_raw(&i.key, &input)));
+        }
+        // Opaque values this service hands out are not bearer tokens.
+        cases.push(("challenge", crate::domain::secret::new_opaque_token()));
         for (name, t) in cases {
             assert_eq!(
                 i.ring.verify_authorization(Some(&bearer(&t)), now),

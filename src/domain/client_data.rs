@@ -63,4 +63,19 @@ mod tests {
             ));
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_accepts_only_its_challenge(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+            challenge in "[A-Za-z0-9_-]{1,43}",
+            extra in "\\PC{0,16}",
+        ) {
+            let _ = check_client_data(&bytes, &challenge);
+            let good = serde_json::json!({"type": "key.get", "challenge": challenge, "x": extra}).to_string();
+            proptest::prop_assert_eq!(check_client_data(good.as_bytes(), &challenge), Ok(()));
+            let other = format!("{challenge}x");
+            proptest::prop_assert_eq!(check_client_data(good.as_bytes(), &other), Err(Error::ChallengeInvalid));
+        }
+    }
 }

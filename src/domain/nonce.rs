@@ -187,4 +187,40 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_header(raw in ".{0,2000}") {
+            let _ = check_nonce(Some(&raw), NoncePolicy::Required, 300, NOW);
+        }
+
+        #[test]
+        fn never_panics_on_any_decoded_json(json in "\\PC{0,300}") {
+            let _ = check_nonce(Some(&encode(&json, false)), NoncePolicy::Required, 300, NOW);
+        }
+
+        #[test]
+        fn any_long_uuid_dated_inside_the_window_is_accepted(
+            uuid in "[a-zA-Z0-9-]{13,64}",
+            offset in -300i64..=300,
+            padded: bool,
+        ) {
+            let json = serde_json::json!({"uuid": uuid, "date": iso(NOW + offset)}).to_string();
+            let n = check_nonce(Some(&encode(&json, padded)), NoncePolicy::Required, 300, NOW)
+                .unwrap()
+                .unwrap();
+            proptest::prop_assert_eq!(n.key, digest_hex(uuid.as_bytes()));
+            proptest::prop_assert!(n.expires_at >= NOW + 300);
+        }
+
+        #[test]
+        fn any_date_outside_the_window_is_refused(uuid in "[a-z0-9]{13,40}", offset in 301i64..100_000, sign: bool) {
+            let date = if sign { NOW + offset } else { NOW - offset };
+            let json = serde_json::json!({"uuid": uuid, "date": iso(date)}).to_string();
+            proptest::prop_assert_eq!(
+                check_nonce(Some(&encode(&json, false)), NoncePolicy::Optional, 300, NOW),
+                Err(Error::NonceInvalid)
+            );
+        }
+    }
 }

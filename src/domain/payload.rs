@@ -114,4 +114,46 @@ mod tests {
             )
         );
     }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            "\\PC{0,20}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map("\\PC{0,8}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn canonical_form_ignores_formatting_and_escaping(value in json_value()) {
+            let compact = value.to_string();
+            let pretty = serde_json::to_string_pretty(&value).unwrap();
+            let ascii: String = compact
+                .chars()
+                .map(|c| if c.is_ascii() { c.to_string() } else {
+                    let mut buf = [0u16; 2];
+                    c.encode_utf16(&mut buf).iter().map(|u| format!("\\u{u:04x}")).collect()
+                })
+                .collect();
+            let canonical = canonical_payload(compact.as_bytes());
+            proptest::prop_assert_eq!(&canonical, &canonical_payload(pretty.as_bytes()));
+            proptest::prop_assert_eq!(&canonical, &canonical_payload(ascii.as_bytes()));
+            proptest::prop_assert_eq!(&canonical, &canonical_payload(canonical.as_bytes()));
+        }
+
+        #[test]
+        fn never_panics_on_any_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = canonical_payload(&bytes);
+            let _ = binding("us-1", "POST", "/p", &bytes);
+        }
+    }
 }

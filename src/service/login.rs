@@ -132,3 +132,48 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_rules() {
+        assert_eq!(
+            parse_login_body(br#"{"username":"a@b.co"}"#),
+            Ok("a@b.co".to_string())
+        );
+        assert!(matches!(
+            parse_login_body(br#"{"username":""}"#),
+            Err(Error::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse_login_body(br#"{"username":1}"#),
+            Err(Error::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse_login_body(b"\xff\xfe"),
+            Err(Error::BadRequest(_))
+        ));
+        // Names no user can have pass the body check and are simply not found.
+        assert_eq!(
+            parse_login_body(br#"{"username":"a\u0000b"}"#),
+            Ok(String::new())
+        );
+        let long = format!(r#"{{"username":"{}"}}"#, "a".repeat(MAX_USERNAME_LEN + 1));
+        assert_eq!(parse_login_body(long.as_bytes()), Ok(String::new()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_body(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = parse_login_body(&bytes);
+        }
+
+        #[test]
+        fn any_reasonable_username_round_trips(name in "[^\\p{Cc}]{1,64}") {
+            let body = serde_json::json!({ "username": name }).to_string();
+            proptest::prop_assert_eq!(parse_login_body(body.as_bytes()), Ok(name));
+        }
+    }
+}

@@ -102,7 +102,7 @@ async fn concurrent_redemptions_of_one_challenge_yield_one_user_action() {
     let challenge = client.init(LOGIN, "{}").await.body;
     let assertion = client.assertion(&challenge).to_string();
     let replies =
-        futures::future::join_all((0..16).map(|_| client.post("/auth/action", &assertion, &[])))
+        futures::future::join_all((0..64).map(|_| client.post("/auth/action", &assertion, &[])))
             .await;
     let ok = replies.iter().filter(|r| r.status == 200).count();
     assert_eq!(ok, 1, "{replies:?}");

@@ -6,6 +6,8 @@ mod action;
 mod cli;
 mod events;
 mod faults;
+mod hostile;
 mod login;
+mod logs;
 mod nonce;
 mod tokens;

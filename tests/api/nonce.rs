@@ -173,7 +173,7 @@ async fn concurrent_requests_with_one_nonce_pass_the_check_once() {
         ("X-DFNS-NONCE", n.as_str()),
     ];
     let replies =
-        futures::future::join_all((0..16).map(|_| stack.send("POST", LOGIN, &headers, Some("{}"))))
+        futures::future::join_all((0..64).map(|_| stack.send("POST", LOGIN, &headers, Some("{}"))))
             .await;
     let passed = replies
         .iter()

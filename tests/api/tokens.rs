@@ -99,6 +99,7 @@ async fn rotation_keeps_old_tokens_valid_and_both_keys_published() {
     env.insert("PREVIOUS_SIGNING_KEY_IDS".into(), old.key_id.clone());
     let rotated = Stack {
         service: Stack::service_for(&old.sdk, &env).await,
+        service_endpoint: old.service_endpoint.clone(),
         sdk: old.sdk.clone(),
         admin: old.admin.clone(),
         key_id: new_key.clone(),

@@ -6,13 +6,14 @@ pub mod moto;
 pub mod proxy;
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use delegated_login::admin::{Admin, ServiceAccount, ServiceAccountRequest};
-use delegated_login::bootstrap::{build_service, AppService};
+use delegated_login::bootstrap::{build_service, AppService, AwsLimits};
 use delegated_login::config::Config;
 use delegated_login::domain::model::UserKind;
 use delegated_login::http::handle;
@@ -30,13 +31,24 @@ pub const ALL_OPERATIONS: [&str; 4] = [
     "Auth:Types:EndUser",
 ];
 
+/// Limits for talking to moto: one Python process serving every test of
+/// the binary at once (64-request bursts included) answers far slower than
+/// DynamoDB, so the function's own limits would time healthy calls out.
+/// The fault tests use `AwsLimits::LAMBDA` where the bound is the point.
+pub const MOTO_LIMITS: AwsLimits = AwsLimits {
+    connect: Duration::from_secs(10),
+    attempt: Duration::from_secs(30),
+    operation: Duration::from_secs(60),
+    max_attempts: 3,
+};
+
 pub async fn sdk_config() -> SdkConfig {
-    sdk_config_for(moto::endpoint()).await
+    sdk_config_for(moto::endpoint(), MOTO_LIMITS).await
 }
 
-/// The service's AWS configuration (same limits), pointed at `endpoint`.
-pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
-    delegated_login::bootstrap::with_limits(aws_config::defaults(BehaviorVersion::latest()))
+/// An AWS configuration with `limits`, pointed at `endpoint`.
+pub async fn sdk_config_for(endpoint: &str, limits: AwsLimits) -> SdkConfig {
+    delegated_login::bootstrap::with_limits(aws_config::defaults(BehaviorVersion::latest()), limits)
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
@@ -46,6 +58,8 @@ pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
 
 /// The backend and a service built over it, as the Lambda builds it.
 pub struct Stack {
+    /// Where the service reaches its backends (moto, or a proxy).
+    pub service_endpoint: String,
     pub sdk: SdkConfig,
     pub admin: Admin,
     pub service: AppService,
@@ -72,7 +86,7 @@ impl Stack {
 
     async fn build(service_endpoint: &str, extra: &[(&str, &str)]) -> Self {
         let admin = Admin::new(&sdk_config().await, DIRECTORY_TABLE, REPLAY_TABLE);
-        let sdk = sdk_config_for(service_endpoint).await;
+        let sdk = sdk_config_for(service_endpoint, MOTO_LIMITS).await;
         admin.create_tables().await.expect("tables");
         let key_id = admin.create_signing_key(None).await.expect("kms key");
         let mut env: HashMap<String, String> = [
@@ -89,12 +103,19 @@ impl Stack {
         }
         let service = Self::service_for(&sdk, &env).await;
         Stack {
+            service_endpoint: service_endpoint.to_string(),
             sdk,
             admin,
             service,
             key_id,
             env,
         }
+    }
+
+    /// The same service with the function's own limits on AWS calls.
+    pub async fn lambda_limited_service(&self) -> AppService {
+        let sdk = sdk_config_for(&self.service_endpoint, AwsLimits::LAMBDA).await;
+        Self::service_for(&sdk, &self.env).await
     }
 
     pub async fn service_for(sdk: &SdkConfig, env: &HashMap<String, String>) -> AppService {
@@ -105,6 +126,19 @@ impl Stack {
     /// Sends an API Gateway HTTP API (v2) event through the real handler.
     pub async fn send(
         &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        self.send_via(&self.service, method, path, headers, body)
+            .await
+    }
+
+    /// The same, through another build of the service.
+    pub async fn send_via(
+        &self,
+        service: &AppService,
         method: &str,
         path: &str,
         headers: &[(&str, &str)],
@@ -131,7 +165,8 @@ impl Stack {
             "body": body,
             "isBase64Encoded": false
         });
-        self.send_event(&event.to_string()).await
+        let request = lambda_http::request::from_str(&event.to_string()).expect("event parses");
+        Reply::from(handle(service, request).await)
     }
 
     /// Sends a raw event document (any supported shape) through the handler.

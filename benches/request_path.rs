@@ -1,0 +1,236 @@
+//! CPU cost of the request path with the network taken out: the pieces a
+//! delegated login runs (bearer verification, nonce parsing, user action
+//! binding, claims, DER to JOSE) and the whole login through in-process
+//! stand-ins for the ports. Stand-ins are for this benchmark only; every
+//! test runs against real backends.
+//!
+//! `cargo bench --bench request_path`
+
+use std::collections::HashSet;
+use std::hint::black_box;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use criterion::{criterion_group, criterion_main, Criterion};
+use delegated_login::domain::bearer::{KeyRing, VerificationKey};
+use delegated_login::domain::model::{CallerRecord, Identity, TokenKind, TokenState, UserKind};
+use delegated_login::domain::nonce::{check_nonce, NoncePolicy};
+use delegated_login::domain::payload::binding;
+use delegated_login::domain::ports::{
+    ChallengeRecord, Directory, ReplayStore, Signer, Spend, UserActionRecord,
+};
+use delegated_login::domain::token::{assemble, build_claims, signing_input, TokenSubject};
+use delegated_login::domain::unix_now;
+use delegated_login::service::{ApiRequest, AuthService, Settings, StageTimings};
+use delegated_login::Error;
+use p256::ecdsa::signature::Signer as _;
+use p256::pkcs8::EncodePublicKey;
+
+const ISSUER: &str = "https://auth.bench";
+const ORG: &str = "or-00000-00000-0000000000000001";
+const SA: &str = "us-00000-00000-0000000000000002";
+const TARGET: &str = "us-00000-00000-0000000000000003";
+const ALL_OPERATIONS: [&str; 4] = [
+    "Auth:Users:Read",
+    "Auth:Users:Delegate",
+    "Auth:Types:Employee",
+    "Auth:Types:EndUser",
+];
+
+fn identity(user_id: &str, username: &str, kind: UserKind, service_account: bool) -> Identity {
+    Identity {
+        user_id: user_id.into(),
+        org_id: ORG.into(),
+        username: username.into(),
+        kind,
+        is_service_account: service_account,
+        active: true,
+    }
+}
+
+/// Answers like a healthy directory, from memory.
+struct MemoryDirectory;
+
+impl Directory for MemoryDirectory {
+    async fn caller(&self, _: &str, _: &str) -> Result<CallerRecord, Error> {
+        Ok(CallerRecord {
+            identity: Some(identity(SA, "backend", UserKind::CustomerEmployee, true)),
+            credentials: Vec::new(),
+            operations: ALL_OPERATIONS
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<HashSet<_>>(),
+            token: TokenState::Active,
+        })
+    }
+
+    async fn user_by_username(&self, _: &str, username: &str) -> Result<Option<Identity>, Error> {
+        Ok(Some(identity(TARGET, username, UserKind::EndUser, false)))
+    }
+}
+
+/// Every nonce fresh, every user action spendable: the benchmark measures
+/// the checks' CPU, not single use (the integration tests do).
+struct MemoryReplay;
+
+impl ReplayStore for MemoryReplay {
+    async fn record_nonce(&self, _: &str, _: i64, _: i64) -> Result<bool, Error> {
+        Ok(true)
+    }
+    async fn put_challenge(&self, _: &ChallengeRecord) -> Result<(), Error> {
+        Ok(())
+    }
+    async fn take_challenge(
+        &self,
+        _: &str,
+        _: &str,
+        _: i64,
+    ) -> Result<Option<ChallengeRecord>, Error> {
+        Ok(None)
+    }
+    async fn put_user_action(&self, _: &UserActionRecord) -> Result<(), Error> {
+        Ok(())
+    }
+    async fn spend_user_action(&self, _: &str, _: &str, _: i64) -> Result<Spend, Error> {
+        Ok(Spend::Spent)
+    }
+}
+
+/// KMS's work happens in KMS; what is left here is DER to JOSE.
+struct FixedSigner(Vec<u8>);
+
+impl Signer for FixedSigner {
+    fn key_id(&self) -> &str {
+        "bench-key"
+    }
+    async fn sign(&self, _: &[u8]) -> Result<Vec<u8>, Error> {
+        Ok(p256::ecdsa::Signature::from_der(&self.0)
+            .expect("DER")
+            .to_bytes()
+            .to_vec())
+    }
+}
+
+struct Fixture {
+    ring: KeyRing,
+    bearer: String,
+    nonce: String,
+    der: Vec<u8>,
+}
+
+fn fixture() -> Fixture {
+    let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+    let spki = key.verifying_key().to_public_key_der().expect("spki");
+    let ring = KeyRing::new(
+        ISSUER,
+        vec![VerificationKey::from_p256_spki("bench-key", spki.as_bytes()).expect("key")],
+    );
+    let subject = TokenSubject {
+        org_id: ORG,
+        user_id: SA,
+        username: "backend",
+        kind: TokenKind::ServiceAccount,
+        token_id: "to-00000-00000-0000000000000004",
+        actor: None,
+    };
+    let input = signing_input(
+        "bench-key",
+        &build_claims(ISSUER, &subject, unix_now(), 3600),
+    );
+    let signature: p256::ecdsa::Signature = key.sign(input.as_bytes());
+    let date = chrono::Utc::now().to_rfc3339();
+    let nonce = URL_SAFE_NO_PAD.encode(format!(
+        r#"{{"uuid":"0f6a3b7c-8d9e-4f00-a1b2-c3d4e5f60718","date":"{date}"}}"#
+    ));
+    Fixture {
+        ring,
+        bearer: format!("Bearer {}", assemble(&input, &signature.to_bytes())),
+        nonce,
+        der: signature.to_der().as_bytes().to_vec(),
+    }
+}
+
+fn pieces(c: &mut Criterion) {
+    let f = fixture();
+    let now = unix_now();
+    let body = br#"{"username":"jdoe@example.co"}"#;
+    c.bench_function("bearer_verify", |b| {
+        b.iter(|| {
+            f.ring
+                .verify_authorization(Some(black_box(&f.bearer)), now)
+                .expect("valid")
+        })
+    });
+    c.bench_function("nonce_parse", |b| {
+        b.iter(|| {
+            check_nonce(Some(black_box(&f.nonce)), NoncePolicy::Required, 300, now).expect("valid")
+        })
+    });
+    c.bench_function("user_action_binding", |b| {
+        b.iter(|| {
+            binding(
+                black_box(SA),
+                "POST",
+                "/auth/login/delegated",
+                black_box(body),
+            )
+        })
+    });
+    c.bench_function("claims_and_signing_input", |b| {
+        let subject = TokenSubject {
+            org_id: ORG,
+            user_id: TARGET,
+            username: "jdoe@example.co",
+            kind: TokenKind::Token,
+            token_id: "uj-00000-00000-0000000000000005",
+            actor: Some(SA),
+        };
+        b.iter(|| {
+            signing_input(
+                "bench-key",
+                &build_claims(ISSUER, black_box(&subject), now, 21600),
+            )
+        })
+    });
+    c.bench_function("der_to_jose", |b| {
+        b.iter(|| {
+            p256::ecdsa::Signature::from_der(black_box(&f.der))
+                .expect("DER")
+                .to_bytes()
+        })
+    });
+}
+
+fn whole_login(c: &mut Criterion) {
+    let f = fixture();
+    let service = AuthService::new(
+        MemoryDirectory,
+        MemoryReplay,
+        FixedSigner(f.der.clone()),
+        f.ring.clone(),
+        Settings {
+            issuer: ISSUER.into(),
+            nonce_policy: NoncePolicy::Required,
+            replay_window_secs: 300,
+            delegated_token_ttl_secs: 21600,
+        },
+    );
+    let req = ApiRequest {
+        method: "POST".into(),
+        path: "/auth/login/delegated".into(),
+        authorization: Some(f.bearer.clone()),
+        nonce: Some(f.nonce.clone()),
+        user_action: Some("bench-user-action-token-0000000000000000000".into()),
+        body: br#"{"username":"jdoe@example.co"}"#.to_vec(),
+    };
+    c.bench_function("delegated_login_cpu", |b| {
+        b.iter(|| {
+            let mut timings = StageTimings::default();
+            futures::executor::block_on(service.delegated_login(black_box(&req), &mut timings))
+                .expect("login")
+        })
+    });
+}
+
+criterion_group!(benches, pieces, whole_login);
+criterion_main!(benches);
