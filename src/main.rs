@@ -7,6 +7,7 @@ use lambda_http::{service_fn, Request};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
+    let started = std::time::Instant::now();
     telemetry::init();
     let config = Config::from_env().map_err(|e| {
         tracing::error!(error = %e, "init failed");
@@ -17,7 +18,9 @@ async fn main() -> Result<(), lambda_http::Error> {
         tracing::error!(error = %e, "init failed");
         lambda_http::Error::from(e)
     })?;
-    tracing::info!(signing_key = service_key_id(&service), "ready");
+    // Cold start: config parsed, clients built, keys fetched, connections warm.
+    let init_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(signing_key = service_key_id(&service), init_ms, "ready");
     let service = Arc::new(service);
     lambda_http::run(service_fn(move |event: Request| {
         let service = Arc::clone(&service);

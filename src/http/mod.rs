@@ -7,6 +7,7 @@ mod response;
 mod router;
 
 pub use request::MAX_BODY_BYTES;
+pub use router::Route;
 
 use std::time::Instant;
 
@@ -16,7 +17,6 @@ use crate::domain::ports::{Directory, ReplayStore, Signer};
 use crate::error::Error;
 use crate::service::{AuthService, StageTimings};
 use metrics::RequestMetrics;
-use router::Route;
 
 /// Who a successful request was about, for the decision log.
 #[derive(Debug, Default)]
@@ -36,14 +36,13 @@ where
     let started = Instant::now();
     let request_id = request::request_id(&event);
     let mut timings = StageTimings::default();
-    let route = router::route(event.method().as_str(), &request::path(&event));
-    let route_name = route.as_ref().map_or("unrouted", Route::name);
-    let outcome = match route {
+    let parsed = parse_event(&event);
+    let route_name = parsed
+        .as_ref()
+        .map_or("unrouted", |(route, _)| route.name());
+    let outcome = match parsed {
         Err(e) => Err(e),
-        Ok(route) => match request::api_request(&event) {
-            Err(e) => Err(e),
-            Ok(req) => router::dispatch(service, route, &req, &mut timings).await,
-        },
+        Ok((route, req)) => router::dispatch(service, route, &req, &mut timings).await,
     };
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let (response, decision, err) = match outcome {
@@ -67,6 +66,13 @@ where
         token_issued: decision.token_issued,
     });
     response
+}
+
+/// The event-to-request path: route (404/405) and the use cases' view of
+/// the request (413 for oversized bodies). Pure, so it can be fuzzed.
+pub fn parse_event(event: &Request) -> Result<(Route, crate::service::ApiRequest), Error> {
+    let route = router::route(event.method().as_str(), &request::path(event))?;
+    Ok((route, request::api_request(event)?))
 }
 
 fn outcome_label(err: Option<&Error>) -> &'static str {

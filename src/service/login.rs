@@ -33,7 +33,9 @@ pub struct LoginOutcome {
     pub target_id: String,
 }
 
-fn parse_login_body(body: &[u8]) -> Result<String, Error> {
+/// The login body's username; names no user can have come back empty
+/// (they are answered `User not found` after the earlier checks).
+pub fn parse_login_body(body: &[u8]) -> Result<String, Error> {
     let body: LoginBody = parse_body(body)?;
     if body.username.is_empty() {
         return Err(Error::bad_request("username must be a non-empty string"));

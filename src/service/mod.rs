@@ -5,7 +5,7 @@ mod action;
 mod caller;
 mod login;
 
-pub use login::MAX_USERNAME_LEN;
+pub use login::{parse_login_body, MAX_USERNAME_LEN};
 
 use crate::domain::bearer::KeyRing;
 use crate::domain::nonce::NoncePolicy;

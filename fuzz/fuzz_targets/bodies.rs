@@ -1,0 +1,14 @@
+//! Request bodies and signed client data: any bytes, never a panic.
+#![no_main]
+
+use delegated_login::domain::client_data::check_client_data;
+use delegated_login::domain::payload::{binding, canonical_payload};
+use delegated_login::service::parse_login_body;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = parse_login_body(data);
+    let _ = canonical_payload(data);
+    let _ = binding("us-1", "POST", "/auth/login/delegated", data);
+    let _ = check_client_data(data, "challenge");
+});
