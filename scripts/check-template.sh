@@ -6,11 +6,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/venv.sh
-if [ ! -x .venv-sam/bin/sam ] || ! cmp -s scripts/requirements-sam.txt .venv-sam/.requirements; then
-  python3 -m venv .venv-sam
-  .venv-sam/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-sam.txt
-  cp scripts/requirements-sam.txt .venv-sam/.requirements
-fi
+source scripts/lib/stack.sh
+ensure_venv .venv-sam scripts/requirements-sam.txt
 export SAM_CLI_TELEMETRY=0
 # cargo-lambda and zig for `sam build`.
 export PATH="$root/.venv/bin:$PATH"

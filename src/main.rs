@@ -5,7 +5,9 @@ use std::sync::Arc;
 use delegated_login::{bootstrap, config::Config, http, telemetry};
 use lambda_http::{service_fn, Request};
 
-#[tokio::main]
+// A Lambda instance serves one event at a time: one thread runs it without
+// the cross-thread wake-ups a multi-threaded runtime pays for.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let started = std::time::Instant::now();
     telemetry::init();

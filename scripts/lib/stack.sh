@@ -1,8 +1,21 @@
-# Shared by scripts/dev.sh and tests/sdk/run.sh: start moto, provision
-# through the operator CLI, serve the function with `cargo lambda watch`.
-# Source it from the repository root after `scripts/venv.sh`.
+# Shared by the project's scripts: venvs, moto, provisioning through the
+# operator CLI, serving the function with `cargo lambda watch`.
+# Source it from the repository root (after `scripts/venv.sh` for moto).
 
 STACK_PIDS=()
+
+# ensure_venv DIR REQUIREMENTS: a venv at DIR with REQUIREMENTS installed;
+# reinstalled only when the requirements file changed.
+ensure_venv() {
+  local dir="$1" requirements="$2"
+  if [ -x "$dir/bin/python" ] && cmp -s "$requirements" "$dir/.requirements"; then
+    return 0
+  fi
+  echo "venv: installing $requirements into $dir" >&2
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$dir/.requirements"
+}
 
 stack_cleanup() {
   for pid in "${STACK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done

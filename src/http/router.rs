@@ -73,7 +73,7 @@ where
             let out = Box::pin(service.action_complete(req, timings)).await?;
             Ok((response::json(200, &out), Decision::default()))
         }
-        Route::Jwks => Ok((response::json(200, &service.jwks()), Decision::default())),
+        Route::Jwks => Ok((response::public_json(&service.jwks()), Decision::default())),
     }
 }
 

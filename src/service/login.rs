@@ -157,6 +157,10 @@ mod tests {
             parse_login_body(b"\xff\xfe"),
             Err(Error::BadRequest(_))
         ));
+        // An array of the fields in order is not an object.
+        for array in [&br#"["a@b.co"]"#[..], b" \n[\"a@b.co\"]"] {
+            assert!(matches!(parse_login_body(array), Err(Error::BadRequest(_))));
+        }
         // Names no user can have pass the body check and are simply not found.
         assert_eq!(
             parse_login_body(br#"{"username":"a\u0000b"}"#),

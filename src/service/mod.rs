@@ -93,8 +93,15 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     }
 }
 
-/// Parses a JSON body into `T`, naming what is wrong in the 400.
+/// Parses a JSON object body into `T`, naming what is wrong in the 400.
 pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::Error> {
+    // serde's derived structs also accept an array of the fields in order;
+    // the contract's bodies are objects, and nothing else is let through.
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(crate::Error::bad_request(
+            "invalid request body: expected a JSON object",
+        ));
+    }
     serde_json::from_slice(body).map_err(|e| {
         let detail = e.to_string();
         // serde's message names the field and the expectation; drop the position.

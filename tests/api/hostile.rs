@@ -140,3 +140,18 @@ async fn bad_assertions() {
         assert_client_error(&reply, what);
     }
 }
+
+#[tokio::test]
+async fn an_array_body_is_refused_even_with_a_matching_user_action() {
+    // serde would read ["name"] as {"username": "name"}; the contract's
+    // bodies are objects.
+    let stack = Stack::start().await;
+    let org = stack.org(KeyKind::P256, &ALL_OPERATIONS).await;
+    let client = Client::new(&stack, &org.sa);
+    let body = json!([org.end_user]).to_string();
+    let ua = client.user_action(LOGIN, &body).await;
+    client
+        .post(LOGIN, &body, &[("X-DFNS-USERACTION", &ua)])
+        .await
+        .assert_error(400, "invalid request body: expected a JSON object");
+}

@@ -21,11 +21,7 @@ trap 'stack_cleanup; rm -rf "$work"' EXIT
 echo "==> SDK packages"
 (cd "$here/node" && npm ci --legacy-peer-deps --no-audit --no-fund --loglevel=error)
 (cd "$here/node06" && npm ci --legacy-peer-deps --no-audit --no-fund --loglevel=error)
-if [ ! -x .venv-sdk/bin/python ] || ! cmp -s "$here/python/requirements.txt" .venv-sdk/.requirements; then
-  python3 -m venv .venv-sdk
-  .venv-sdk/bin/pip install --quiet --disable-pip-version-check -r "$here/python/requirements.txt"
-  cp "$here/python/requirements.txt" .venv-sdk/.requirements
-fi
+ensure_venv .venv-sdk "$here/python/requirements.txt"
 
 echo "==> moto, tables, key and identities"
 stack_start_moto "$MOTO_PORT" "$work/moto.log"
