@@ -346,6 +346,9 @@ def _check(value, schema, name):
 
 
 def parse_body(body, schema, name):
+    # Bodies are JSON objects; anything else is refused before parsing.
+    if not body.lstrip(b" \t\n\x0c\r").startswith(b"{"):
+        raise bad_request("invalid request body: expected a JSON object")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
