@@ -57,24 +57,35 @@ impl VerificationKey {
     }
 }
 
-/// The issuer's current and previous public keys.
+/// The issuer's current and previous public keys, with the validation
+/// rules and the JWKS document built once rather than per request.
 #[derive(Debug, Clone)]
 pub struct KeyRing {
-    issuer: String,
     keys: Vec<VerificationKey>,
+    validation: Validation,
+    jwks: serde_json::Value,
 }
 
 impl KeyRing {
     pub fn new(issuer: impl Into<String>, keys: Vec<VerificationKey>) -> Self {
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[issuer.into()]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let jwks =
+            serde_json::json!({ "keys": keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() });
         Self {
-            issuer: issuer.into(),
             keys,
+            validation,
+            jwks,
         }
     }
 
     /// The JWKS document (RFC 7517).
-    pub fn jwks(&self) -> serde_json::Value {
-        serde_json::json!({ "keys": self.keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
+    pub fn jwks(&self) -> &serde_json::Value {
+        &self.jwks
     }
 
     /// Verifies an `Authorization` header value and names the caller.
@@ -105,13 +116,7 @@ impl KeyRing {
         let header = jsonwebtoken::decode_header(token).ok()?;
         let kid = header.kid.as_deref()?;
         let key = self.keys.iter().find(|k| k.kid == kid)?;
-        let mut validation = Validation::new(Algorithm::ES256);
-        validation.leeway = LEEWAY_SECS;
-        validation.validate_nbf = true;
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation)
             .ok()?
             .claims;
         // jsonwebtoken does not look at `iat`: a token from the future is forged or skewed.

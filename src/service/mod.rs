@@ -88,7 +88,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     }
 
     /// `GET /.well-known/jwks.json`.
-    pub fn jwks(&self) -> serde_json::Value {
+    pub fn jwks(&self) -> &serde_json::Value {
         self.keys.jwks()
     }
 }
