@@ -18,6 +18,9 @@ ensure_venv() {
 }
 
 stack_cleanup() {
+  # A second Ctrl-C (or a signal forwarded by a wrapper) must not cut the
+  # cleanup short and leave servers running.
+  trap '' INT TERM
   for pid in "${STACK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
