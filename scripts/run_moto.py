@@ -5,6 +5,12 @@ Prints `MOTO_READY http://127.0.0.1:<port>` once it serves. With
 harness relies on that so no server outlives a test run); otherwise it
 serves until SIGINT/SIGTERM.
 
+The server is waitress, not werkzeug's development server: werkzeug closes
+the connection after every response, so each AWS call would open a new TCP
+connection, which real AWS endpoints do not make clients do. Waitress keeps
+HTTP/1.1 connections alive, so the SDKs' connection pools work as they do
+against AWS (and the load test measures request work, not reconnects).
+
 Connections are served on threads, but requests are handled one at a
 time: moto evaluates a conditional write and applies it without a lock, so
 two concurrent writes could both pass their condition. DynamoDB guarantees
@@ -16,8 +22,8 @@ import signal
 import sys
 import threading
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import make_server
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from waitress import create_server
 
 
 def serialized(app):
@@ -38,10 +44,11 @@ def main() -> None:
     args = parser.parse_args()
 
     app = serialized(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, port = server.server_address[:2]
-    print(f"MOTO_READY http://{host}:{port}", flush=True)
+    # Tests burst 64 requests at once; waitress's default cap of 100 open
+    # connections would leave later ones waiting in the listen backlog.
+    server = create_server(app, host="127.0.0.1", port=args.port, threads=8, connection_limit=1000, backlog=1024)
+    threading.Thread(target=server.run, daemon=True).start()
+    print(f"MOTO_READY http://{server.effective_host}:{server.effective_port}", flush=True)
 
     stop = threading.Event()
     if args.until_stdin_closes:
@@ -49,7 +56,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
-    server.shutdown()
+    server.close()
 
 
 if __name__ == "__main__":

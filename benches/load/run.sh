@@ -11,7 +11,8 @@
 # (120, a cap per implementation), BENCH_WARMUP (20), BENCH_NONCE (0; 1 sends
 # X-DFNS-NONCE on every POST), BENCH_RUST_CONCURRENCY (= clients: function
 # instances cargo lambda may run at once, as Lambda would scale out),
-# BENCH_OUT (a directory to keep both JSON summaries and server logs in).
+# BENCH_OUT (a directory to keep both JSON summaries and server logs in),
+# BENCH_ONLY (rust: skip the reference handler, for quick before/after runs).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -112,6 +113,11 @@ load --label rust --base-url "http://127.0.0.1:$RUST_PORT" --children-of "$watch
   --json-out "$work/rust.json" --pids-out "$work/function.pids" || status=$?
 [ -f "$work/function.pids" ] && mapfile -t function_pids < "$work/function.pids"
 [ "${status:-0}" -eq 0 ] || { echo "Rust run failed" >&2; tail -20 "$work/rust.log" >&2; exit 1; }
+
+if [ "${BENCH_ONLY:-}" = rust ]; then
+  [ -n "${BENCH_OUT:-}" ] && mkdir -p "$BENCH_OUT" && cp "$work/rust.json" "$work/rust.log" "$BENCH_OUT/"
+  exit 0
+fi
 
 echo "==> reference handler: serve_reference.py on :$REF_PORT"
 (set -a; . "$work/bench.env"; set +a; exec .venv-bench/bin/python "$here/serve_reference.py" --port "$REF_PORT") \

@@ -7,8 +7,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
+use std::sync::Arc;
+
 use crate::domain::model::{Caller, TokenKind};
 use crate::domain::token::{Claims, AUDIENCE};
+use crate::domain::verified_tokens::{self, VerifiedTokens};
 use crate::error::Error;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`.
@@ -58,19 +61,23 @@ impl VerificationKey {
 }
 
 /// The issuer's current and previous public keys, with the validation
-/// rules and the JWKS document built once rather than per request.
+/// rules and the JWKS document built once rather than per request, and
+/// the tokens already verified against them (clones share that cache).
 #[derive(Debug, Clone)]
 pub struct KeyRing {
     keys: Vec<VerificationKey>,
     validation: Validation,
     jwks: serde_json::Value,
+    verified: Arc<VerifiedTokens>,
 }
 
 impl KeyRing {
     pub fn new(issuer: impl Into<String>, keys: Vec<VerificationKey>) -> Self {
         let mut validation = Validation::new(Algorithm::ES256);
-        validation.leeway = LEEWAY_SECS;
-        validation.validate_nbf = true;
+        // Time claims are checked in `verify` against the caller's clock,
+        // the same check a remembered token gets again on every hit.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         validation.set_issuer(&[issuer.into()]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
@@ -80,7 +87,15 @@ impl KeyRing {
             keys,
             validation,
             jwks,
+            verified: Arc::new(VerifiedTokens::new(verified_tokens::DEFAULT_CAPACITY)),
         }
+    }
+
+    /// The same ring remembering at most `capacity` verified tokens (0:
+    /// verify every time).
+    pub fn with_token_cache(mut self, capacity: usize) -> Self {
+        self.verified = Arc::new(VerifiedTokens::new(capacity));
+        self
     }
 
     /// The JWKS document (RFC 7517).
@@ -98,30 +113,52 @@ impl KeyRing {
             })
             .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN_LEN)
             .ok_or(Error::NotAuthorized)?;
-        let claims = self.verify(token, now).ok_or(Error::NotAuthorized)?;
+        let key = verified_tokens::digest(token);
+        if let Some(caller) = self.verified.get(&key, now) {
+            return Ok(caller);
+        }
+        let (claims, (valid_from, valid_until)) =
+            self.verify(token, now).ok_or(Error::NotAuthorized)?;
         let kind = TokenKind::parse(&claims.app_metadata.token_kind).ok_or(Error::NotAuthorized)?;
         // `sub` is the org; it must agree with the metadata the SDK reads.
         if claims.sub != claims.app_metadata.org_id {
             return Err(Error::NotAuthorized);
         }
-        Ok(Caller {
+        let caller = Caller {
             user_id: claims.app_metadata.user_id,
             org_id: claims.app_metadata.org_id,
             token_id: claims.jti,
             token_kind: kind,
-        })
+        };
+        self.verified
+            .insert(key, caller.clone(), valid_from, valid_until, now);
+        Ok(caller)
     }
 
-    fn verify(&self, token: &str, now: i64) -> Option<Claims> {
+    /// The claims of a token this issuer signed, and the seconds in which
+    /// it is accepted, if `now` is one of them.
+    fn verify(&self, token: &str, now: i64) -> Option<(Claims, (i64, i64))> {
         let header = jsonwebtoken::decode_header(token).ok()?;
         let kid = header.kid.as_deref()?;
         let key = self.keys.iter().find(|k| k.kid == kid)?;
         let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation)
             .ok()?
             .claims;
-        // jsonwebtoken does not look at `iat`: a token from the future is forged or skewed.
-        (claims.iat <= now + LEEWAY_SECS as i64).then_some(claims)
+        let window = accepted_window(&claims);
+        (window.0 <= now && now <= window.1).then_some((claims, window))
     }
+}
+
+/// First and last second a token is accepted, leeway included: not before
+/// `nbf`, not after `exp`, and not before `iat` (a token from the future is
+/// forged or skewed).
+fn accepted_window(claims: &Claims) -> (i64, i64) {
+    let leeway = LEEWAY_SECS as i64;
+    let from = claims.nbf.unwrap_or(i64::MIN).max(claims.iat);
+    (
+        from.saturating_sub(leeway),
+        claims.exp.saturating_add(leeway),
+    )
 }
 
 #[cfg(test)]
@@ -341,6 +378,71 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn a_remembered_token_is_still_held_to_its_time_bounds() {
+        let i = issuer();
+        let now = crate::domain::unix_now();
+        let t = bearer(&token(
+            &i,
+            &build_claims(ISS, &subject(TokenKind::ServiceAccount), now, 600),
+        ));
+        let first = i.ring.verify_authorization(Some(&t), now).unwrap();
+        assert_eq!(i.ring.verified.len(), 1);
+        assert_eq!(i.ring.verify_authorization(Some(&t), now + 10), Ok(first));
+        // Past exp + leeway, and before iat - leeway, as a fresh check says.
+        for when in [now + 600 + 61, now - 61] {
+            assert_eq!(
+                i.ring.verify_authorization(Some(&t), when),
+                Err(Error::NotAuthorized),
+                "{when}"
+            );
+            assert_eq!(
+                fresh_cache(&i).verify_authorization(Some(&t), when),
+                Err(Error::NotAuthorized),
+                "{when}"
+            );
+        }
+        for when in [now + 600 + 60, now - 60] {
+            assert!(
+                i.ring.verify_authorization(Some(&t), when).is_ok(),
+                "{when}"
+            );
+            assert!(fresh_cache(&i).verify_authorization(Some(&t), when).is_ok());
+        }
+    }
+
+    #[test]
+    fn only_tokens_that_verify_are_remembered() {
+        let i = issuer();
+        let now = crate::domain::unix_now();
+        let good = build_claims(ISS, &subject(TokenKind::ServiceAccount), now, 600);
+        let t = token(&i, &good);
+        i.ring.verify_authorization(Some(&bearer(&t)), now).unwrap();
+        // One byte more or less is another token, verified on its own.
+        let mut tampered = t.clone();
+        tampered.pop();
+        for bad in [tampered, format!("{t}A"), token(&issuer(), &good)] {
+            assert_eq!(
+                i.ring.verify_authorization(Some(&bearer(&bad)), now),
+                Err(Error::NotAuthorized)
+            );
+        }
+        assert_eq!(i.ring.verified.len(), 1);
+        // With the cache off, nothing is kept and the answer is the same.
+        let uncached = i.ring.clone().with_token_cache(0);
+        assert!(uncached
+            .verify_authorization(Some(&bearer(&t)), now)
+            .is_ok());
+        assert!(uncached.verified.is_empty());
+    }
+
+    /// A ring with the same keys and an empty cache.
+    fn fresh_cache(i: &Issuer) -> KeyRing {
+        i.ring
+            .clone()
+            .with_token_cache(verified_tokens::DEFAULT_CAPACITY)
     }
 
     #[test]

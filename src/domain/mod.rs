@@ -12,6 +12,7 @@ pub mod permissions;
 pub mod ports;
 pub mod secret;
 pub mod token;
+pub mod verified_tokens;
 
 /// Decodes base64url, padded or not.
 pub fn decode_base64url(value: &str) -> Option<Vec<u8>> {
