@@ -13,6 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use criterion::{criterion_group, criterion_main, Criterion};
 use delegated_login::domain::bearer::{KeyRing, VerificationKey};
+use delegated_login::domain::credential::PublicKey;
 use delegated_login::domain::model::{CallerRecord, Identity, TokenKind, TokenState, UserKind};
 use delegated_login::domain::nonce::{check_nonce, NoncePolicy};
 use delegated_login::domain::payload::binding;
@@ -200,6 +201,22 @@ fn pieces(c: &mut Criterion) {
                 "bench-key",
                 &build_claims(ISSUER, black_box(&subject), now, 21600),
             )
+        })
+    });
+    c.bench_function("credential_verify_p256", |b| {
+        use p256::pkcs8::{EncodePublicKey as _, LineEnding};
+        let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+        let pem = key
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .expect("pem");
+        let client_data =
+            br#"{"type":"key.get","challenge":"Y2hhbGxlbmdl","origin":"https://app"}"#;
+        let signature: p256::ecdsa::Signature = key.sign(client_data);
+        let der = signature.to_der();
+        b.iter(|| {
+            let key = PublicKey::from_pem(black_box(&pem)).expect("key");
+            assert!(key.verify(client_data, der.as_bytes()));
         })
     });
     c.bench_function("der_to_jose", |b| {
