@@ -22,19 +22,32 @@ async fn main() -> Result<(), lambda_http::Error> {
         e
     })?;
     let sdk = bootstrap::load_sdk_config().await;
+    // What the process does by itself; the rest is the backend calls below.
+    let local_ms = ms(started.elapsed());
     let service = bootstrap::build_service(&config, &sdk).await.map_err(|e| {
         tracing::error!(error = %e, "init failed");
         lambda_http::Error::from(e)
     })?;
     // Cold start: config parsed, clients built, keys fetched, connections warm.
-    let init_ms = started.elapsed().as_secs_f64() * 1000.0;
-    tracing::info!(signing_key = service_key_id(&service), init_ms, "ready");
+    let init_ms = ms(started.elapsed());
+    let network_ms = init_ms - local_ms;
+    tracing::info!(
+        signing_key = service_key_id(&service),
+        init_ms,
+        local_ms,
+        network_ms,
+        "ready"
+    );
     let service = Arc::new(service);
     lambda_http::run(service_fn(move |event: Request| {
         let service = Arc::clone(&service);
         async move { Ok::<_, std::convert::Infallible>(http::handle(&service, event).await) }
     }))
     .await
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 fn service_key_id(service: &bootstrap::AppService) -> String {
