@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use delegated_login::service::elapsed_ms;
 use delegated_login::{bootstrap, config::Config, http, telemetry};
 use lambda_http::{service_fn, Request};
 
@@ -23,13 +24,13 @@ async fn main() -> Result<(), lambda_http::Error> {
     })?;
     let sdk = bootstrap::load_sdk_config().await;
     // What the process does by itself; the rest is the backend calls below.
-    let local_ms = ms(started.elapsed());
+    let local_ms = elapsed_ms(started);
     let service = bootstrap::build_service(&config, &sdk).await.map_err(|e| {
         tracing::error!(error = %e, "init failed");
         lambda_http::Error::from(e)
     })?;
     // Cold start: config parsed, clients built, keys fetched, connections warm.
-    let init_ms = ms(started.elapsed());
+    let init_ms = elapsed_ms(started);
     let network_ms = init_ms - local_ms;
     tracing::info!(
         signing_key = service_key_id(&service),
@@ -44,10 +45,6 @@ async fn main() -> Result<(), lambda_http::Error> {
         async move { Ok::<_, std::convert::Infallible>(http::handle(&service, event).await) }
     }))
     .await
-}
-
-fn ms(d: std::time::Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 fn service_key_id(service: &bootstrap::AppService) -> String {

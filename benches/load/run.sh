@@ -42,13 +42,7 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
-# A port already in use would make a stale server look ready.
-for port in "$MOTO_PORT" "$RUST_PORT" "$REF_PORT"; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "port $port on 127.0.0.1 is already in use; stop what listens there first" >&2
-    exit 1
-  fi
-done
+stack_require_free_ports "$MOTO_PORT" "$RUST_PORT" "$REF_PORT"
 
 echo "==> .venv-bench"
 ensure_venv .venv-bench "$here/requirements.txt"

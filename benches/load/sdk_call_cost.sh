@@ -18,10 +18,7 @@ source scripts/lib/stack.sh
 trap 'stack_cleanup; rm -rf "$work"' EXIT
 ensure_venv .venv-bench benches/load/requirements.txt
 
-if (exec 3<>"/dev/tcp/127.0.0.1/$MOTO_PORT") 2>/dev/null; then
-  echo "port $MOTO_PORT on 127.0.0.1 is already in use" >&2
-  exit 1
-fi
+stack_require_free_ports "$MOTO_PORT"
 stack_start_moto "$MOTO_PORT" "$work/moto.log"
 export AWS_DEFAULT_REGION="$AWS_REGION"
 

@@ -25,6 +25,18 @@ stack_cleanup() {
   wait 2>/dev/null || true
 }
 
+# stack_require_free_ports PORT...: exits if something already listens on
+# one of them (a stale server there would look ready).
+stack_require_free_ports() {
+  local port
+  for port in "$@"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "port $port on 127.0.0.1 is already in use; stop what listens there first" >&2
+      exit 1
+    fi
+  done
+}
+
 # stack_start_moto PORT LOGFILE: moto on 127.0.0.1:PORT; exports the AWS SDK's variables.
 stack_start_moto() {
   local port="$1" log="$2"

@@ -10,8 +10,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use std::sync::Arc;
 
 use crate::domain::model::{Caller, TokenKind};
+use crate::domain::secret;
 use crate::domain::token::{Claims, AUDIENCE};
-use crate::domain::verified_tokens::{self, VerifiedTokens};
+use crate::domain::verified_tokens::{self, Validity, VerifiedTokens};
 use crate::error::Error;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`.
@@ -113,12 +114,11 @@ impl KeyRing {
             })
             .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN_LEN)
             .ok_or(Error::NotAuthorized)?;
-        let key = verified_tokens::digest(token);
+        let key = secret::digest(token.as_bytes());
         if let Some(caller) = self.verified.get(&key, now) {
             return Ok(caller);
         }
-        let (claims, (valid_from, valid_until)) =
-            self.verify(token, now).ok_or(Error::NotAuthorized)?;
+        let (claims, validity) = self.verify(token, now).ok_or(Error::NotAuthorized)?;
         let kind = TokenKind::parse(&claims.app_metadata.token_kind).ok_or(Error::NotAuthorized)?;
         // `sub` is the org; it must agree with the metadata the SDK reads.
         if claims.sub != claims.app_metadata.org_id {
@@ -130,35 +130,34 @@ impl KeyRing {
             token_id: claims.jti,
             token_kind: kind,
         };
-        self.verified
-            .insert(key, caller.clone(), valid_from, valid_until, now);
+        self.verified.insert(key, caller.clone(), validity, now);
         Ok(caller)
     }
 
     /// The claims of a token this issuer signed, and the seconds in which
     /// it is accepted, if `now` is one of them.
-    fn verify(&self, token: &str, now: i64) -> Option<(Claims, (i64, i64))> {
+    fn verify(&self, token: &str, now: i64) -> Option<(Claims, Validity)> {
         let header = jsonwebtoken::decode_header(token).ok()?;
         let kid = header.kid.as_deref()?;
         let key = self.keys.iter().find(|k| k.kid == kid)?;
         let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation)
             .ok()?
             .claims;
-        let window = accepted_window(&claims);
-        (window.0 <= now && now <= window.1).then_some((claims, window))
+        let validity = validity(&claims);
+        validity.contains(now).then_some((claims, validity))
     }
 }
 
 /// First and last second a token is accepted, leeway included: not before
 /// `nbf`, not after `exp`, and not before `iat` (a token from the future is
 /// forged or skewed).
-fn accepted_window(claims: &Claims) -> (i64, i64) {
+fn validity(claims: &Claims) -> Validity {
     let leeway = LEEWAY_SECS as i64;
     let from = claims.nbf.unwrap_or(i64::MIN).max(claims.iat);
-    (
-        from.saturating_sub(leeway),
-        claims.exp.saturating_add(leeway),
-    )
+    Validity {
+        from: from.saturating_sub(leeway),
+        until: claims.exp.saturating_add(leeway),
+    }
 }
 
 #[cfg(test)]
@@ -435,7 +434,7 @@ mod tests {
         assert!(uncached
             .verify_authorization(Some(&bearer(&t)), now)
             .is_ok());
-        assert!(uncached.verified.is_empty());
+        assert_eq!(uncached.verified.len(), 0);
     }
 
     /// A ring with the same keys and an empty cache.

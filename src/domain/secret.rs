@@ -4,6 +4,8 @@
 //! stored only as SHA-256 digests, so a copy of the replay table cannot be
 //! replayed.
 
+use std::fmt::Write;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -21,12 +23,17 @@ pub fn new_opaque_token() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
 
+/// SHA-256 of `value`: what a secret is known by once it is checked.
+pub fn digest(value: &[u8]) -> [u8; 32] {
+    Sha256::digest(value).into()
+}
+
 /// Lowercase hex SHA-256 of `value`: the storage key of a secret value.
 pub fn digest_hex(value: &[u8]) -> String {
-    let digest = Sha256::digest(value);
     let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
+    for b in digest(value) {
+        // Writing into a String cannot fail.
+        let _ = write!(out, "{b:02x}");
     }
     out
 }

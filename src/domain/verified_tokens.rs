@@ -13,26 +13,31 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use sha2::{Digest, Sha256};
-
 use crate::domain::model::Caller;
 
 /// Entries kept at most; a Lambda instance sees few distinct tokens.
 pub const DEFAULT_CAPACITY: usize = 1024;
 
-/// The digest of a token, the cache key.
+/// The SHA-256 of a token (`secret::digest`), the cache key.
 pub type TokenDigest = [u8; 32];
 
-pub fn digest(token: &str) -> TokenDigest {
-    Sha256::digest(token.as_bytes()).into()
+/// First and last second (leeway included) a token is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    pub from: i64,
+    pub until: i64,
+}
+
+impl Validity {
+    pub fn contains(&self, now: i64) -> bool {
+        self.from <= now && now <= self.until
+    }
 }
 
 #[derive(Debug, Clone)]
 struct Entry {
     caller: Caller,
-    /// First and last second (leeway included) the token is accepted.
-    valid_from: i64,
-    valid_until: i64,
+    validity: Validity,
 }
 
 #[derive(Debug)]
@@ -55,46 +60,29 @@ impl VerifiedTokens {
     pub fn get(&self, key: &TokenDigest, now: i64) -> Option<Caller> {
         let entries = self.lock();
         let entry = entries.get(key)?;
-        (entry.valid_from <= now && now <= entry.valid_until).then(|| entry.caller.clone())
+        entry.validity.contains(now).then(|| entry.caller.clone())
     }
 
     /// Remembers a token that verified. When full, expired entries go
     /// first; if none has expired, everything goes (a bound, not an LRU:
     /// more distinct live tokens than the capacity means no cache helps).
-    pub fn insert(
-        &self,
-        key: TokenDigest,
-        caller: Caller,
-        valid_from: i64,
-        valid_until: i64,
-        now: i64,
-    ) {
+    pub fn insert(&self, key: TokenDigest, caller: Caller, validity: Validity, now: i64) {
         if self.capacity == 0 {
             return;
         }
         let mut entries = self.lock();
         if entries.len() >= self.capacity {
-            entries.retain(|_, e| e.valid_until >= now);
+            entries.retain(|_, e| e.validity.until >= now);
             if entries.len() >= self.capacity {
                 entries.clear();
             }
         }
-        entries.insert(
-            key,
-            Entry {
-                caller,
-                valid_from,
-                valid_until,
-            },
-        );
+        entries.insert(key, Entry { caller, validity });
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.lock().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TokenDigest, Entry>> {
@@ -108,6 +96,15 @@ impl VerifiedTokens {
 mod tests {
     use super::*;
     use crate::domain::model::TokenKind;
+    use crate::domain::secret::digest as sha256;
+
+    fn digest(token: &str) -> TokenDigest {
+        sha256(token.as_bytes())
+    }
+
+    fn valid(from: i64, until: i64) -> Validity {
+        Validity { from, until }
+    }
 
     fn caller(n: usize) -> Caller {
         Caller {
@@ -122,7 +119,7 @@ mod tests {
     fn a_hit_honours_the_time_bounds() {
         let cache = VerifiedTokens::new(8);
         let key = digest("token-a");
-        cache.insert(key, caller(1), 100, 200, 150);
+        cache.insert(key, caller(1), valid(100, 200), 150);
         assert_eq!(cache.get(&key, 100), Some(caller(1)));
         assert_eq!(cache.get(&key, 200), Some(caller(1)));
         assert_eq!(cache.get(&key, 99), None);
@@ -134,17 +131,22 @@ mod tests {
     fn stays_within_its_capacity() {
         let cache = VerifiedTokens::new(4);
         for n in 0..4 {
-            cache.insert(digest(&format!("t{n}")), caller(n), 0, 10 + n as i64, 0);
+            cache.insert(
+                digest(&format!("t{n}")),
+                caller(n),
+                valid(0, 10 + n as i64),
+                0,
+            );
         }
         assert_eq!(cache.len(), 4);
         // Full: the two entries expired by 12 make room; the rest stay.
-        cache.insert(digest("t4"), caller(4), 0, 100, 12);
+        cache.insert(digest("t4"), caller(4), valid(0, 100), 12);
         assert_eq!(cache.len(), 3);
         assert_eq!(cache.get(&digest("t3"), 12), Some(caller(3)));
         assert_eq!(cache.get(&digest("t0"), 9), None);
         // Full of live entries: cleared rather than grown.
         for n in 5..20 {
-            cache.insert(digest(&format!("t{n}")), caller(n), 0, 100, 12);
+            cache.insert(digest(&format!("t{n}")), caller(n), valid(0, 100), 12);
             assert!(cache.len() <= 4);
         }
         assert_eq!(cache.get(&digest("t19"), 12), Some(caller(19)));
@@ -153,8 +155,8 @@ mod tests {
     #[test]
     fn capacity_zero_stores_nothing() {
         let cache = VerifiedTokens::new(0);
-        cache.insert(digest("t"), caller(1), 0, 100, 0);
-        assert!(cache.is_empty());
+        cache.insert(digest("t"), caller(1), valid(0, 100), 0);
+        assert_eq!(cache.len(), 0);
         assert_eq!(cache.get(&digest("t"), 1), None);
     }
 }

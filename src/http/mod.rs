@@ -44,7 +44,7 @@ where
         Err(e) => Err(e),
         Ok((route, req)) => router::dispatch(service, route, &req, &mut timings).await,
     };
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let latency_ms = crate::service::elapsed_ms(started);
     let (response, decision, err) = match outcome {
         Ok((response, decision)) => (response, decision, None),
         Err(err) => (response::error(&err), Decision::default(), Some(err)),

@@ -51,6 +51,11 @@ pub struct StageTimings {
     pub write_ms: Option<f64>,
 }
 
+/// Milliseconds since `started`, as logs and metrics report them.
+pub fn elapsed_ms(started: std::time::Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
+}
+
 /// Awaits `future`, storing its wall time in `slot`.
 pub(crate) async fn timed<T>(
     slot: &mut Option<f64>,
@@ -58,7 +63,7 @@ pub(crate) async fn timed<T>(
 ) -> T {
     let started = std::time::Instant::now();
     let out = future.await;
-    *slot = Some(started.elapsed().as_secs_f64() * 1000.0);
+    *slot = Some(elapsed_ms(started));
     out
 }
 
