@@ -14,15 +14,19 @@ use base64::Engine;
 use criterion::{criterion_group, criterion_main, Criterion};
 use delegated_login::domain::bearer::{KeyRing, VerificationKey};
 use delegated_login::domain::credential::PublicKey;
+use delegated_login::domain::ids::{OrgId, TokenId, UserId};
 use delegated_login::domain::model::{CallerRecord, Identity, TokenKind, TokenState, UserKind};
 use delegated_login::domain::nonce::{check_nonce, NoncePolicy};
 use delegated_login::domain::payload::binding;
 use delegated_login::domain::ports::{
     ChallengeRecord, Directory, ReplayStore, Signer, Spend, UserActionRecord,
 };
+use delegated_login::domain::secret::{Redacted, SecretDigest};
+use delegated_login::domain::time::UnixTime;
 use delegated_login::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use delegated_login::domain::unix_now;
-use delegated_login::service::{ApiRequest, AuthService, Settings, StageTimings};
+use delegated_login::domain::username::Username;
+use delegated_login::service::{ApiRequest, AuthService, Decision, Settings};
 use delegated_login::Error;
 use p256::ecdsa::signature::Signer as _;
 use p256::pkcs8::EncodePublicKey;
@@ -40,9 +44,9 @@ const ALL_OPERATIONS: [&str; 4] = [
 
 fn identity(user_id: &str, username: &str, kind: UserKind, service_account: bool) -> Identity {
     Identity {
-        user_id: user_id.into(),
-        org_id: ORG.into(),
-        username: username.into(),
+        user_id: UserId::parse(user_id).expect("id"),
+        org_id: OrgId::parse(ORG).expect("id"),
+        username: Username::parse(username).expect("name"),
         kind,
         is_service_account: service_account,
         active: true,
@@ -53,7 +57,7 @@ fn identity(user_id: &str, username: &str, kind: UserKind, service_account: bool
 struct MemoryDirectory;
 
 impl Directory for MemoryDirectory {
-    async fn caller(&self, _: &str, _: &str) -> Result<CallerRecord, Error> {
+    async fn caller(&self, _: &UserId, _: &TokenId) -> Result<CallerRecord, Error> {
         Ok(CallerRecord {
             identity: Some(identity(SA, "backend", UserKind::CustomerEmployee, true)),
             credentials: Vec::new(),
@@ -65,8 +69,17 @@ impl Directory for MemoryDirectory {
         })
     }
 
-    async fn user_by_username(&self, _: &str, username: &str) -> Result<Option<Identity>, Error> {
-        Ok(Some(identity(TARGET, username, UserKind::EndUser, false)))
+    async fn user_by_username(
+        &self,
+        _: &OrgId,
+        username: &Username,
+    ) -> Result<Option<Identity>, Error> {
+        Ok(Some(identity(
+            TARGET,
+            username.as_str(),
+            UserKind::EndUser,
+            false,
+        )))
     }
 }
 
@@ -75,7 +88,12 @@ impl Directory for MemoryDirectory {
 struct MemoryReplay;
 
 impl ReplayStore for MemoryReplay {
-    async fn record_nonce(&self, _: &str, _: i64, _: i64) -> Result<bool, Error> {
+    async fn record_nonce(
+        &self,
+        _: &SecretDigest,
+        _: UnixTime,
+        _: UnixTime,
+    ) -> Result<bool, Error> {
         Ok(true)
     }
     async fn put_challenge(&self, _: &ChallengeRecord) -> Result<(), Error> {
@@ -83,16 +101,21 @@ impl ReplayStore for MemoryReplay {
     }
     async fn take_challenge(
         &self,
-        _: &str,
-        _: &str,
-        _: i64,
+        _: &SecretDigest,
+        _: &UserId,
+        _: UnixTime,
     ) -> Result<Option<ChallengeRecord>, Error> {
         Ok(None)
     }
     async fn put_user_action(&self, _: &UserActionRecord) -> Result<(), Error> {
         Ok(())
     }
-    async fn spend_user_action(&self, _: &str, _: &str, _: i64) -> Result<Spend, Error> {
+    async fn spend_user_action(
+        &self,
+        _: &SecretDigest,
+        _: &SecretDigest,
+        _: UnixTime,
+    ) -> Result<Spend, Error> {
         Ok(Spend::Spent)
     }
 }
@@ -174,13 +197,20 @@ fn pieces(c: &mut Criterion) {
     });
     c.bench_function("nonce_parse", |b| {
         b.iter(|| {
-            check_nonce(Some(black_box(&f.nonce)), NoncePolicy::Required, 300, now).expect("valid")
+            check_nonce(
+                Some(black_box(&f.nonce)),
+                NoncePolicy::Required,
+                300,
+                UnixTime::from_secs(now),
+            )
+            .expect("valid")
         })
     });
+    let sa = UserId::parse(SA).expect("id");
     c.bench_function("user_action_binding", |b| {
         b.iter(|| {
             binding(
-                black_box(SA),
+                black_box(&sa),
                 "POST",
                 "/auth/login/delegated",
                 black_box(body),
@@ -233,10 +263,14 @@ fn whole_login(c: &mut Criterion) {
     let req = ApiRequest {
         method: "POST".into(),
         path: "/auth/login/delegated".into(),
-        authorization: Some(f.bearer.clone()),
-        nonce: Some(f.nonce.clone()),
-        user_action: Some("bench-user-action-token-0000000000000000000".into()),
-        body: br#"{"username":"jdoe@example.co"}"#.to_vec(),
+        authorization: Some(Redacted::new(f.bearer.clone())),
+        nonce: Some(Redacted::new(f.nonce.clone())),
+        user_action: Some(Redacted::new(
+            "bench-user-action-token-0000000000000000000".into(),
+        )),
+        body: Redacted::new(br#"{"username":"jdoe@example.co"}"#.to_vec()),
+        source_ip: None,
+        user_agent: None,
     };
     // The service account token already verified (every call after a
     // backend's first), then verified from scratch on every login.
@@ -261,8 +295,8 @@ fn whole_login(c: &mut Criterion) {
         );
         c.bench_function(name, |b| {
             b.iter(|| {
-                let mut timings = StageTimings::default();
-                futures::executor::block_on(service.delegated_login(black_box(&req), &mut timings))
+                let mut decision = Decision::default();
+                futures::executor::block_on(service.delegated_login(black_box(&req), &mut decision))
                     .expect("login")
             })
         });

@@ -88,6 +88,60 @@ pub async fn load_public_key(client: &Client, key: &str) -> Result<VerificationK
     VerificationKey::from_p256_spki(kid, der.as_ref())
 }
 
+/// The KMS keys the operator manages: their public halves, a signer for
+/// one of them, and new keys for local use.
+#[derive(Clone)]
+pub struct KmsKeys {
+    client: Client,
+}
+
+impl KmsKeys {
+    pub fn new(client: Client) -> Self {
+        Self { client }
+    }
+
+    pub fn from_sdk(sdk: &aws_config::SdkConfig) -> Self {
+        Self::new(Client::new(sdk))
+    }
+
+    pub async fn public_key(&self, key: &str) -> Result<VerificationKey, String> {
+        load_public_key(&self.client, key).await
+    }
+
+    /// A signer for the bare key id `kid`.
+    pub fn signer(&self, kid: &str) -> KmsSigner {
+        KmsSigner::new(self.client.clone(), kid)
+    }
+
+    /// Creates an ECC_NIST_P256 signing key (and an alias when given);
+    /// returns its key id.
+    pub async fn create_signing_key(&self, alias: Option<&str>) -> Result<String, String> {
+        let out = self
+            .client
+            .create_key()
+            .key_spec(KeySpec::EccNistP256)
+            .key_usage(KeyUsageType::SignVerify)
+            .description("delegated login token signing key (ES256)")
+            .send()
+            .await
+            .map_err(|e| format!("create key: {}", DisplayErrorContext(e)))?;
+        let key_id = out
+            .key_metadata
+            .map(|m| m.key_id)
+            .ok_or_else(|| "create key: no key metadata".to_string())?;
+        if let Some(alias) = alias {
+            self.client
+                .create_alias()
+                .alias_name(alias)
+                .target_key_id(&key_id)
+                .send()
+                .await
+                .map_err(|e| format!("create alias: {}", DisplayErrorContext(e)))?;
+        }
+        Ok(key_id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::bare_key_id;

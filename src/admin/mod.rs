@@ -1,5 +1,7 @@
 //! Provisioning: what the operator CLI does, as a library the tests and
-//! the local stack share. It writes the layout `adapters::dynamodb` reads.
+//! the local stack share. It validates and orchestrates; every read and
+//! write goes through the adapters, so the stored layout has one owner.
+//! Ids come in and go out as strings: this is the edge where they parse.
 
 mod directory;
 mod setup;
@@ -7,6 +9,10 @@ mod setup;
 pub use directory::{IssuedToken, ServiceAccount, ServiceAccountRequest};
 
 use aws_config::SdkConfig;
+
+use crate::adapters::dynamodb::{DynamoDirectory, Tables};
+use crate::adapters::kms::KmsKeys;
+use crate::domain::ports::{Refusal, WriteError};
 
 /// Why a provisioning step failed.
 #[derive(Debug, thiserror::Error)]
@@ -25,24 +31,42 @@ impl AdminError {
     pub fn backend(context: &str, err: impl std::fmt::Display) -> Self {
         AdminError::Backend(format!("{context}: {err}"))
     }
+
+    /// A refused or failed directory write, in the operator's terms.
+    fn from_write(err: WriteError, subject: &str) -> Self {
+        match err {
+            WriteError::Refused(Refusal::OrgMissing) => {
+                AdminError::NotFound(format!("org of {subject}"))
+            }
+            WriteError::Refused(Refusal::UsernameTaken) => {
+                AdminError::Conflict(format!("username of {subject} is taken"))
+            }
+            WriteError::Refused(Refusal::IdentityMissing) => {
+                AdminError::NotFound(format!("identity of {subject}"))
+            }
+            WriteError::Refused(Refusal::TokenMissing) => AdminError::NotFound(subject.into()),
+            WriteError::Refused(Refusal::Conflict) => {
+                AdminError::Conflict(format!("{subject} changed concurrently"))
+            }
+            WriteError::Store(e) => AdminError::backend("write", format!("{e:?}")),
+        }
+    }
 }
 
 /// Provisioning against one directory table, one replay table and KMS.
 #[derive(Clone)]
 pub struct Admin {
-    pub(crate) dynamo: aws_sdk_dynamodb::Client,
-    pub(crate) kms: aws_sdk_kms::Client,
-    pub(crate) directory_table: String,
-    pub(crate) replay_table: String,
+    pub(crate) directory: DynamoDirectory,
+    pub(crate) tables: Tables,
+    pub(crate) kms: KmsKeys,
 }
 
 impl Admin {
     pub fn new(sdk: &SdkConfig, directory_table: &str, replay_table: &str) -> Self {
         Self {
-            dynamo: aws_sdk_dynamodb::Client::new(sdk),
-            kms: aws_sdk_kms::Client::new(sdk),
-            directory_table: directory_table.to_string(),
-            replay_table: replay_table.to_string(),
+            directory: DynamoDirectory::from_sdk(sdk, directory_table),
+            tables: Tables::from_sdk(sdk, directory_table, replay_table),
+            kms: KmsKeys::from_sdk(sdk),
         }
     }
 }

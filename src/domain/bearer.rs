@@ -9,6 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use std::sync::Arc;
 
+use crate::domain::ids::{OrgId, TokenId, UserId};
 use crate::domain::model::{Caller, TokenKind};
 use crate::domain::secret;
 use crate::domain::token::{Claims, AUDIENCE};
@@ -124,10 +125,11 @@ impl KeyRing {
         if claims.sub != claims.app_metadata.org_id {
             return Err(Error::NotAuthorized);
         }
+        // Ids that do not parse name no identity of this issuer.
         let caller = Caller {
-            user_id: claims.app_metadata.user_id,
-            org_id: claims.app_metadata.org_id,
-            token_id: claims.jti,
+            user_id: UserId::parse(&claims.app_metadata.user_id).ok_or(Error::NotAuthorized)?,
+            org_id: OrgId::parse(&claims.app_metadata.org_id).ok_or(Error::NotAuthorized)?,
+            token_id: TokenId::parse(&claims.jti).ok_or(Error::NotAuthorized)?,
             token_kind: kind,
         };
         self.verified.insert(key, caller.clone(), validity, now);
@@ -168,6 +170,9 @@ mod tests {
     use p256::pkcs8::EncodePublicKey;
 
     const ISS: &str = "https://issuer.test";
+    const ORG: &str = "or-01jtb-imrht-edl9flkevj8gev5j";
+    const USER: &str = "us-01jtb-imrht-edl9flkevj8gev5j";
+    const TOKEN: &str = "to-01jtb-imrht-edl9flkevj8gev5j";
 
     struct Issuer {
         key: p256::ecdsa::SigningKey,
@@ -186,11 +191,11 @@ mod tests {
 
     fn subject(kind: TokenKind) -> TokenSubject<'static> {
         TokenSubject {
-            org_id: "or-1",
-            user_id: "us-1",
+            org_id: ORG,
+            user_id: USER,
             username: "sa",
             kind,
-            token_id: "to-1",
+            token_id: TOKEN,
             actor: None,
         }
     }
@@ -217,9 +222,9 @@ mod tests {
             &build_claims(ISS, &subject(TokenKind::ServiceAccount), now, 600),
         );
         let caller = i.ring.verify_authorization(Some(&bearer(&t)), now).unwrap();
-        assert_eq!(caller.user_id, "us-1");
-        assert_eq!(caller.org_id, "or-1");
-        assert_eq!(caller.token_id, "to-1");
+        assert_eq!(caller.user_id, USER);
+        assert_eq!(caller.org_id, ORG);
+        assert_eq!(caller.token_id, TOKEN);
         assert_eq!(caller.token_kind, TokenKind::ServiceAccount);
         assert!(i
             .ring

@@ -1,5 +1,9 @@
 //! Dfns-shaped identifiers: a prefix and three lowercase base32 groups,
 //! e.g. `us-01jtb-imrht-edl9flkevj8gev5j`.
+//!
+//! Each kind of id is its own type, parsed once at the edge (`parse`) and
+//! trusted inside, so a port cannot be called with an org id where a user
+//! id belongs.
 
 use crate::domain::secret::random_bytes;
 
@@ -63,6 +67,190 @@ pub fn is_id(kind: IdKind, id: &str) -> bool {
             .all(|g| g.bytes().all(|c| ALPHABET.contains(&c)))
 }
 
+/// A string-backed id type: `parse` is its one way in from outside, and
+/// stored values are parsed again when read (serde goes through `parse`).
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $what:literal, [$($kind:ident),+]) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// The id if `value` has the shape of one.
+            pub fn parse(value: &str) -> Option<Self> {
+                [$(IdKind::$kind),+]
+                    .iter()
+                    .any(|k| is_id(*k, value))
+                    .then(|| Self(value.to_string()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(value: String) -> Result<Self, String> {
+                Self::parse(&value).ok_or_else(|| format!("not {}", $what))
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+
+id_type!(
+    /// `or-...`
+    OrgId, "an org id", [Org]
+);
+id_type!(
+    /// `us-...`: a user or a service account.
+    UserId, "a user id", [User]
+);
+id_type!(
+    /// A token's `jti`: `to-...` for a service account token (always on
+    /// record), `uj-...` for a login token this service issued.
+    TokenId, "a token id", [Token, IssuedToken]
+);
+id_type!(
+    /// `cr-...`: the service's own id of a credential.
+    CredentialId, "a credential id", [Credential]
+);
+id_type!(
+    /// `pm-...`
+    PermissionId, "a permission id", [Permission]
+);
+id_type!(
+    /// `as-...`
+    AssignmentId, "an assignment id", [Assignment]
+);
+
+impl OrgId {
+    pub fn mint() -> Self {
+        Self(new_id(IdKind::Org))
+    }
+}
+
+impl UserId {
+    pub fn mint() -> Self {
+        Self(new_id(IdKind::User))
+    }
+}
+
+impl TokenId {
+    /// A service account token's id (`to-`).
+    pub fn new_service_account() -> Self {
+        Self(new_id(IdKind::Token))
+    }
+
+    /// A login token's id (`uj-`).
+    pub fn new_issued() -> Self {
+        Self(new_id(IdKind::IssuedToken))
+    }
+
+    /// True for service account token ids, which are always on record.
+    pub fn is_service_account(&self) -> bool {
+        is_id(IdKind::Token, &self.0)
+    }
+}
+
+impl CredentialId {
+    pub fn mint() -> Self {
+        Self(new_id(IdKind::Credential))
+    }
+}
+
+impl PermissionId {
+    pub fn mint() -> Self {
+        Self(new_id(IdKind::Permission))
+    }
+}
+
+impl AssignmentId {
+    pub fn mint() -> Self {
+        Self(new_id(IdKind::Assignment))
+    }
+}
+
+/// Longest credential id accepted from a client.
+pub const MAX_CRED_ID_LEN: usize = 1024;
+
+/// The id a client holds for its credential and sends back in every
+/// assertion (`credId`): opaque, compared exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CredId(String);
+
+impl CredId {
+    /// A fresh random credId (144 bits, base64url).
+    pub fn mint() -> Self {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine;
+        Self(URL_SAFE_NO_PAD.encode(random_bytes::<18>()))
+    }
+
+    /// Any non-empty printable string of bounded length.
+    pub fn parse(value: &str) -> Option<Self> {
+        (!value.is_empty()
+            && value.len() <= MAX_CRED_ID_LEN
+            && !value.chars().any(char::is_control))
+        .then(|| Self(value.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CredId {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value).ok_or_else(|| "not a credId".to_string())
+    }
+}
+
+impl From<CredId> for String {
+    fn from(id: CredId) -> String {
+        id.0
+    }
+}
+
+impl std::fmt::Display for CredId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +275,28 @@ mod tests {
             "us-01jtb-imrht-edl9flkevj8gev5jx",
         ] {
             assert!(!is_id(IdKind::User, bad), "{bad}");
+            assert!(UserId::parse(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn typed_ids_parse_only_their_kind() {
+        let user = UserId::mint();
+        assert_eq!(UserId::parse(user.as_str()), Some(user.clone()));
+        assert!(OrgId::parse(user.as_str()).is_none());
+        let sa = TokenId::new_service_account();
+        let issued = TokenId::new_issued();
+        assert!(sa.is_service_account() && !issued.is_service_account());
+        assert!(TokenId::parse(issued.as_str()).is_some());
+        assert!(TokenId::parse(user.as_str()).is_none());
+    }
+
+    #[test]
+    fn stored_ids_are_parsed_again_when_read() {
+        let id = OrgId::mint();
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(serde_json::from_str::<OrgId>(&json).unwrap(), id);
+        assert!(serde_json::from_str::<OrgId>(r#""us-01jtb-imrht-edl9flkevj8gev5j""#).is_err());
+        assert!(serde_json::from_str::<CredId>(r#""""#).is_err());
     }
 }

@@ -11,7 +11,9 @@ pub mod payload;
 pub mod permissions;
 pub mod ports;
 pub mod secret;
+pub mod time;
 pub mod token;
+pub mod username;
 pub mod verified_tokens;
 
 /// Decodes base64url, padded or not.

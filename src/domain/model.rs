@@ -2,8 +2,14 @@
 
 use std::collections::HashSet;
 
+use crate::domain::ids::{
+    AssignmentId, CredId, CredentialId, OrgId, PermissionId, TokenId, UserId,
+};
+use crate::domain::time::UnixTime;
+use crate::domain::username::Username;
+
 /// Kind of a user-like identity, as Dfns names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum UserKind {
     CustomerEmployee,
     EndUser,
@@ -26,12 +32,21 @@ impl UserKind {
     }
 }
 
+/// An org: the tenant every identity belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Org {
+    pub org_id: OrgId,
+    pub name: String,
+    pub created_at: UnixTime,
+}
+
 /// A user or service account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
-    pub user_id: String,
-    pub org_id: String,
-    pub username: String,
+    pub user_id: UserId,
+    pub org_id: OrgId,
+    /// A service account's name is its username here.
+    pub username: Username,
     pub kind: UserKind,
     pub is_service_account: bool,
     pub active: bool,
@@ -41,11 +56,41 @@ pub struct Identity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credential {
     /// Internal id, `cr-...`.
-    pub credential_id: String,
+    pub credential_id: CredentialId,
     /// The id the client holds and sends back in its assertion.
-    pub cred_id: String,
+    pub cred_id: CredId,
     pub public_key_pem: String,
     pub active: bool,
+}
+
+/// A named list of operations in an org.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    pub permission_id: PermissionId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub operations: Vec<String>,
+    pub active: bool,
+}
+
+/// A permission given to an identity; its operations are copied in, so
+/// that one read of the identity brings back everything it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub assignment_id: AssignmentId,
+    pub permission_id: PermissionId,
+    pub operations: Vec<String>,
+    pub active: bool,
+}
+
+/// A service account token on record (login tokens are not recorded
+/// unless revoked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub token_id: TokenId,
+    pub user_id: UserId,
+    pub org_id: OrgId,
+    pub expires_at: UnixTime,
 }
 
 /// What the directory knows about a bearer token's id.
@@ -103,8 +148,8 @@ impl TokenKind {
 /// The authenticated caller, as its verified bearer token names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    pub user_id: String,
-    pub org_id: String,
-    pub token_id: String,
+    pub user_id: UserId,
+    pub org_id: OrgId,
+    pub token_id: TokenId,
     pub token_kind: TokenKind,
 }

@@ -3,7 +3,8 @@
 use serde::Deserialize;
 
 use crate::domain::decode_base64url;
-use crate::domain::secret::digest_hex;
+use crate::domain::secret::SecretDigest;
+use crate::domain::time::UnixTime;
 use crate::error::Error;
 
 /// Headers longer than this are rejected before decoding.
@@ -23,9 +24,9 @@ pub enum NoncePolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Nonce {
     /// Storage key: digest of the uuid, so the value itself is never stored.
-    pub key: String,
-    /// Until when the nonce must stay recorded (Unix seconds).
-    pub expires_at: i64,
+    pub key: SecretDigest,
+    /// Until when the nonce must stay recorded.
+    pub expires_at: UnixTime,
 }
 
 #[derive(Deserialize)]
@@ -40,7 +41,7 @@ pub fn check_nonce(
     header: Option<&str>,
     policy: NoncePolicy,
     window_secs: i64,
-    now: i64,
+    now: UnixTime,
 ) -> Result<Option<Nonce>, Error> {
     let Some(raw) = header else {
         return match policy {
@@ -48,7 +49,7 @@ pub fn check_nonce(
             NoncePolicy::Optional => Ok(None),
         };
     };
-    parse_nonce(raw, window_secs, now)
+    parse_nonce(raw, window_secs, now.as_secs())
         .map(Some)
         .ok_or(Error::NonceInvalid)
 }
@@ -73,14 +74,15 @@ fn parse_nonce(raw: &str, window_secs: i64, now: i64) -> Option<Nonce> {
     // the clocks are skewed.
     let expires_at = date.max(now) + window_secs;
     Some(Nonce {
-        key: digest_hex(json.uuid.as_bytes()),
-        expires_at,
+        key: SecretDigest::of(json.uuid.as_bytes()),
+        expires_at: UnixTime::from_secs(expires_at),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::secret::digest_hex;
     use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
     use base64::Engine;
     use chrono::{TimeZone, Utc};
@@ -118,34 +120,53 @@ mod tests {
             .unwrap()
             .timestamp();
         for padded in [true, false] {
-            let n = check_nonce(Some(&encode(json, padded)), NoncePolicy::Required, 300, ts)
-                .unwrap()
-                .unwrap();
-            assert_eq!(n.expires_at, ts + 300);
-            assert_eq!(n.key, digest_hex(b"0f6a3b7c-8d9e-4f00"));
+            let n = check_nonce(
+                Some(&encode(json, padded)),
+                NoncePolicy::Required,
+                300,
+                UnixTime::from_secs(ts),
+            )
+            .unwrap()
+            .unwrap();
+            assert_eq!(n.expires_at.as_secs(), ts + 300);
+            assert_eq!(n.key.as_str(), digest_hex(b"0f6a3b7c-8d9e-4f00"));
         }
     }
 
     #[test]
     fn absence_follows_policy() {
         assert_eq!(
-            check_nonce(None, NoncePolicy::Required, 300, NOW),
+            check_nonce(None, NoncePolicy::Required, 300, UnixTime::from_secs(NOW)),
             Err(Error::NonceInvalid)
         );
-        assert_eq!(check_nonce(None, NoncePolicy::Optional, 300, NOW), Ok(None));
+        assert_eq!(
+            check_nonce(None, NoncePolicy::Optional, 300, UnixTime::from_secs(NOW)),
+            Ok(None)
+        );
     }
 
     #[test]
     fn window_edges_in_both_directions() {
         for ts in [NOW - 300, NOW + 300, NOW] {
             assert!(
-                check_nonce(Some(&nonce_at(ts)), NoncePolicy::Required, 300, NOW).is_ok(),
+                check_nonce(
+                    Some(&nonce_at(ts)),
+                    NoncePolicy::Required,
+                    300,
+                    UnixTime::from_secs(NOW)
+                )
+                .is_ok(),
                 "{ts}"
             );
         }
         for ts in [NOW - 301, NOW + 301] {
             assert_eq!(
-                check_nonce(Some(&nonce_at(ts)), NoncePolicy::Optional, 300, NOW),
+                check_nonce(
+                    Some(&nonce_at(ts)),
+                    NoncePolicy::Optional,
+                    300,
+                    UnixTime::from_secs(NOW)
+                ),
                 Err(Error::NonceInvalid),
                 "{ts}"
             );
@@ -154,10 +175,15 @@ mod tests {
 
     #[test]
     fn future_nonce_stays_recorded_past_its_date() {
-        let n = check_nonce(Some(&nonce_at(NOW + 100)), NoncePolicy::Required, 300, NOW)
-            .unwrap()
-            .unwrap();
-        assert_eq!(n.expires_at, NOW + 400);
+        let n = check_nonce(
+            Some(&nonce_at(NOW + 100)),
+            NoncePolicy::Required,
+            300,
+            UnixTime::from_secs(NOW),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(n.expires_at.as_secs(), NOW + 400);
     }
 
     #[test]
@@ -181,7 +207,12 @@ mod tests {
         ];
         for raw in cases {
             assert_eq!(
-                check_nonce(Some(&raw), NoncePolicy::Optional, i64::MAX / 4, NOW),
+                check_nonce(
+                    Some(&raw),
+                    NoncePolicy::Optional,
+                    i64::MAX / 4,
+                    UnixTime::from_secs(NOW)
+                ),
                 Err(Error::NonceInvalid),
                 "{raw}"
             );
@@ -191,12 +222,12 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn never_panics_on_any_header(raw in ".{0,2000}") {
-            let _ = check_nonce(Some(&raw), NoncePolicy::Required, 300, NOW);
+            let _ = check_nonce(Some(&raw), NoncePolicy::Required, 300, UnixTime::from_secs(NOW));
         }
 
         #[test]
         fn never_panics_on_any_decoded_json(json in "\\PC{0,300}") {
-            let _ = check_nonce(Some(&encode(&json, false)), NoncePolicy::Required, 300, NOW);
+            let _ = check_nonce(Some(&encode(&json, false)), NoncePolicy::Required, 300, UnixTime::from_secs(NOW));
         }
 
         #[test]
@@ -206,11 +237,11 @@ mod tests {
             padded: bool,
         ) {
             let json = serde_json::json!({"uuid": uuid, "date": iso(NOW + offset)}).to_string();
-            let n = check_nonce(Some(&encode(&json, padded)), NoncePolicy::Required, 300, NOW)
+            let n = check_nonce(Some(&encode(&json, padded)), NoncePolicy::Required, 300, UnixTime::from_secs(NOW))
                 .unwrap()
                 .unwrap();
-            proptest::prop_assert_eq!(n.key, digest_hex(uuid.as_bytes()));
-            proptest::prop_assert!(n.expires_at >= NOW + 300);
+            proptest::prop_assert_eq!(n.key.as_str(), digest_hex(uuid.as_bytes()));
+            proptest::prop_assert!(n.expires_at.as_secs() >= NOW + 300);
         }
 
         #[test]
@@ -218,7 +249,7 @@ mod tests {
             let date = if sign { NOW + offset } else { NOW - offset };
             let json = serde_json::json!({"uuid": uuid, "date": iso(date)}).to_string();
             proptest::prop_assert_eq!(
-                check_nonce(Some(&encode(&json, false)), NoncePolicy::Optional, 300, NOW),
+                check_nonce(Some(&encode(&json, false)), NoncePolicy::Optional, 300, UnixTime::from_secs(NOW)),
                 Err(Error::NonceInvalid)
             );
         }

@@ -3,7 +3,8 @@
 //! Payloads are compared as parsed JSON, not bytes: the Python SDK signs
 //! ASCII-escaped JSON but sends raw UTF-8, and key order may differ.
 
-use crate::domain::secret::digest_hex;
+use crate::domain::ids::UserId;
+use crate::domain::secret::SecretDigest;
 
 /// A canonical form of a request payload: `""`, `"{}"` and no body are the
 /// same empty payload; JSON is re-serialised with sorted keys; anything
@@ -26,27 +27,35 @@ pub fn path_without_query(path: &str) -> &str {
 }
 
 /// Digest naming exactly one (caller, method, path, payload).
-pub fn binding(caller_id: &str, method: &str, path: &str, payload: &[u8]) -> String {
+pub fn binding(caller_id: &UserId, method: &str, path: &str, payload: &[u8]) -> SecretDigest {
     let canonical = canonical_payload(payload);
     let text = format!(
         "{caller_id}\n{}\n{}\n{canonical}",
         method.to_ascii_uppercase(),
         path_without_query(path)
     );
-    digest_hex(text.as_bytes())
+    SecretDigest::of(text.as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn u1() -> UserId {
+        UserId::parse("us-01jtb-imrht-edl9flkevj8gev5j").unwrap()
+    }
+
+    fn u2() -> UserId {
+        UserId::parse("us-01jtb-imrht-edl9flkevj8gev5k").unwrap()
+    }
+
     #[test]
     fn ascii_escaped_and_utf8_payloads_bind_alike() {
         let signed = br#"{"username":"j\u00f6s\u00e9"}"#;
         let sent = "{ \"username\": \"jösé\" }".as_bytes();
         assert_eq!(
-            binding("us-1", "POST", "/p", signed),
-            binding("us-1", "post", "/p", sent)
+            binding(&u1(), "POST", "/p", signed),
+            binding(&u1(), "post", "/p", sent)
         );
     }
 
@@ -68,7 +77,7 @@ mod tests {
     #[test]
     fn every_part_of_the_binding_matters() {
         let base = binding(
-            "us-1",
+            &u1(),
             "POST",
             "/auth/login/delegated",
             br#"{"username":"a"}"#,
@@ -76,7 +85,7 @@ mod tests {
         assert_ne!(
             base,
             binding(
-                "us-2",
+                &u2(),
                 "POST",
                 "/auth/login/delegated",
                 br#"{"username":"a"}"#
@@ -85,7 +94,7 @@ mod tests {
         assert_ne!(
             base,
             binding(
-                "us-1",
+                &u1(),
                 "PUT",
                 "/auth/login/delegated",
                 br#"{"username":"a"}"#
@@ -93,12 +102,12 @@ mod tests {
         );
         assert_ne!(
             base,
-            binding("us-1", "POST", "/auth/action", br#"{"username":"a"}"#)
+            binding(&u1(), "POST", "/auth/action", br#"{"username":"a"}"#)
         );
         assert_ne!(
             base,
             binding(
-                "us-1",
+                &u1(),
                 "POST",
                 "/auth/login/delegated",
                 br#"{"username":"b"}"#
@@ -107,7 +116,7 @@ mod tests {
         assert_eq!(
             base,
             binding(
-                "us-1",
+                &u1(),
                 "POST",
                 "/auth/login/delegated?x=1",
                 br#"{"username":"a"}"#
@@ -153,7 +162,7 @@ mod tests {
         #[test]
         fn never_panics_on_any_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
             let _ = canonical_payload(&bytes);
-            let _ = binding("us-1", "POST", "/p", &bytes);
+            let _ = binding(&u1(), "POST", "/p", &bytes);
         }
     }
 }

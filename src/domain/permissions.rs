@@ -34,7 +34,7 @@ pub fn require(
 pub fn forbidden(identity: &Identity, operation: &str) -> Error {
     Error::Forbidden {
         caller_kind: identity.kind.as_str().to_string(),
-        caller_id: identity.user_id.clone(),
+        caller_id: identity.user_id.to_string(),
         operation: operation.to_string(),
     }
 }
@@ -42,12 +42,14 @@ pub fn forbidden(identity: &Identity, operation: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::{OrgId, UserId};
+    use crate::domain::username::Username;
 
     fn sa() -> Identity {
         Identity {
-            user_id: "us-1".into(),
-            org_id: "or-1".into(),
-            username: "sa".into(),
+            user_id: UserId::parse("us-01jtb-imrht-edl9flkevj8gev5j").unwrap(),
+            org_id: OrgId::parse("or-01jtb-imrht-edl9flkevj8gev5j").unwrap(),
+            username: Username::parse("sa").unwrap(),
             kind: UserKind::CustomerEmployee,
             is_service_account: true,
             active: true,
@@ -60,7 +62,7 @@ mod tests {
         let err = require(&sa(), &granted, &[USERS_READ, USERS_DELEGATE]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "CustomerEmployee us-1 is not authorized to perform operation (Auth:Users:Read)"
+            "CustomerEmployee us-01jtb-imrht-edl9flkevj8gev5j is not authorized to perform operation (Auth:Users:Read)"
         );
         let granted: HashSet<String> = [USERS_READ.to_string(), USERS_DELEGATE.to_string()].into();
         assert_eq!(

@@ -3,7 +3,13 @@
 
 use std::future::Future;
 
-use crate::domain::model::{CallerRecord, Identity};
+use crate::domain::ids::{OrgId, PermissionId, TokenId, UserId};
+use crate::domain::model::{
+    Assignment, CallerRecord, Credential, Identity, Org, Permission, TokenRecord,
+};
+use crate::domain::secret::{Redacted, SecretDigest};
+use crate::domain::time::UnixTime;
+use crate::domain::username::Username;
 use crate::error::Error;
 
 /// Read side of the org directory.
@@ -12,38 +18,131 @@ pub trait Directory: Send + Sync {
     /// state of the token id it presented, read in one go.
     fn caller(
         &self,
-        user_id: &str,
-        token_id: &str,
+        user_id: &UserId,
+        token_id: &TokenId,
     ) -> impl Future<Output = Result<CallerRecord, Error>> + Send;
 
     /// A user (not a service account) of `org_id`, by exact username.
     fn user_by_username(
         &self,
-        org_id: &str,
-        username: &str,
+        org_id: &OrgId,
+        username: &Username,
     ) -> impl Future<Output = Result<Option<Identity>, Error>> + Send;
+}
+
+/// Why the directory refused a write: a condition did not hold. Nothing
+/// was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The org named does not exist.
+    OrgMissing,
+    /// The username is taken in that org.
+    UsernameTaken,
+    /// The identity named does not exist.
+    IdentityMissing,
+    /// The token named is not on record.
+    TokenMissing,
+    /// A freshly minted id collided, or the item changed concurrently.
+    Conflict,
+}
+
+/// A refused write, or a store failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteError {
+    Refused(Refusal),
+    Store(Error),
+}
+
+impl From<Error> for WriteError {
+    fn from(e: Error) -> Self {
+        WriteError::Store(e)
+    }
+}
+
+/// Write side of the org directory. Every multi-item write is one
+/// transaction: all of it happens, or none.
+pub trait DirectoryWriter: Send + Sync {
+    fn create_org(&self, org: &Org) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    /// The identity's profile and, for users, its username entry.
+    fn create_identity(
+        &self,
+        identity: &Identity,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    /// A service account with its first credential and token record.
+    fn create_service_account(
+        &self,
+        identity: &Identity,
+        credential: &Credential,
+        token: &TokenRecord,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    fn identity(
+        &self,
+        user_id: &UserId,
+    ) -> impl Future<Output = Result<Option<Identity>, Error>> + Send;
+
+    /// Writes `identity.active` to every item that carries the identity.
+    fn set_active(
+        &self,
+        identity: &Identity,
+        active: bool,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    fn add_credential(
+        &self,
+        user_id: &UserId,
+        credential: &Credential,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    fn put_token(&self, token: &TokenRecord)
+        -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    /// Marks a token revoked. Service account tokens must be on record;
+    /// a login token gets a revocation record.
+    fn revoke_token(
+        &self,
+        token_id: &TokenId,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    fn create_permission(
+        &self,
+        permission: &Permission,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
+    fn permission(
+        &self,
+        permission_id: &PermissionId,
+    ) -> impl Future<Output = Result<Option<Permission>, Error>> + Send;
+
+    fn assign(
+        &self,
+        user_id: &UserId,
+        assignment: &Assignment,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
 }
 
 /// A signing challenge waiting for its assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChallengeRecord {
     /// Digest of the challenge identifier handed to the client.
-    pub key: String,
-    pub caller_id: String,
-    pub challenge: String,
+    pub key: SecretDigest,
+    pub caller_id: UserId,
+    pub challenge: Redacted<String>,
     /// Digest binding the eventual user action to caller and request.
-    pub binding: String,
-    pub expires_at: i64,
+    pub binding: SecretDigest,
+    pub expires_at: UnixTime,
 }
 
 /// A user action token waiting to be spent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserActionRecord {
     /// Digest of the user action token handed to the client.
-    pub key: String,
-    pub caller_id: String,
-    pub binding: String,
-    pub expires_at: i64,
+    pub key: SecretDigest,
+    pub caller_id: UserId,
+    pub binding: SecretDigest,
+    pub expires_at: UnixTime,
 }
 
 /// Result of spending a user action token.
@@ -63,9 +162,9 @@ pub trait ReplayStore: Send + Sync {
     /// Records a nonce; `false` when it is already recorded and unexpired.
     fn record_nonce(
         &self,
-        key: &str,
-        expires_at: i64,
-        now: i64,
+        key: &SecretDigest,
+        expires_at: UnixTime,
+        now: UnixTime,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
 
     fn put_challenge(
@@ -77,9 +176,9 @@ pub trait ReplayStore: Send + Sync {
     /// belongs to `caller_id`.
     fn take_challenge(
         &self,
-        key: &str,
-        caller_id: &str,
-        now: i64,
+        key: &SecretDigest,
+        caller_id: &UserId,
+        now: UnixTime,
     ) -> impl Future<Output = Result<Option<ChallengeRecord>, Error>> + Send;
 
     fn put_user_action(
@@ -91,9 +190,9 @@ pub trait ReplayStore: Send + Sync {
     /// and unexpired.
     fn spend_user_action(
         &self,
-        key: &str,
-        binding: &str,
-        now: i64,
+        key: &SecretDigest,
+        binding: &SecretDigest,
+        now: UnixTime,
     ) -> impl Future<Output = Result<Spend, Error>> + Send;
 }
 

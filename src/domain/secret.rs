@@ -38,6 +38,66 @@ pub fn digest_hex(value: &[u8]) -> String {
     out
 }
 
+/// The SHA-256 (lowercase hex) a secret value is stored and looked up
+/// by: challenge identifiers, user action tokens, nonces, bindings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct SecretDigest(String);
+
+impl SecretDigest {
+    /// The digest of `value`.
+    pub fn of(value: &[u8]) -> Self {
+        Self(digest_hex(value))
+    }
+
+    /// A stored digest: 64 lowercase hex digits.
+    pub fn parse(value: &str) -> Option<Self> {
+        (value.len() == 64
+            && value
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .then(|| Self(value.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A secret value (bearer token, user action, nonce, challenge, issued
+/// token) whose `Debug` never shows it, so `debug!(?request)` leaks
+/// nothing. Serialises as the bare value: answers still carry it.
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Redacted<T>(T);
+
+impl<T> Redacted<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    /// The secret itself: every use is a visible call.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::fmt::Debug for Redacted<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl<T> From<T> for Redacted<T> {
+    fn from(value: T) -> Self {
+        Self(value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +118,22 @@ mod tests {
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         assert_ne!(a, new_opaque_token());
+    }
+
+    #[test]
+    fn redacted_values_never_print() {
+        let secret = Redacted::new("top-secret-value".to_string());
+        assert_eq!(format!("{secret:?}"), "[redacted]");
+        assert_eq!(
+            serde_json::to_string(&secret).unwrap(),
+            r#""top-secret-value""#
+        );
+    }
+
+    #[test]
+    fn digests_parse_only_their_shape() {
+        let d = SecretDigest::of(b"abc");
+        assert_eq!(SecretDigest::parse(d.as_str()), Some(d));
+        assert!(SecretDigest::parse("ABC").is_none());
     }
 }

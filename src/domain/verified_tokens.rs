@@ -95,6 +95,7 @@ impl VerifiedTokens {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::{OrgId, TokenId, UserId};
     use crate::domain::model::TokenKind;
     use crate::domain::secret::digest as sha256;
 
@@ -108,9 +109,9 @@ mod tests {
 
     fn caller(n: usize) -> Caller {
         Caller {
-            user_id: format!("us-{n}"),
-            org_id: "or-1".into(),
-            token_id: format!("to-{n}"),
+            user_id: UserId::parse(&format!("us-01jtb-imrht-{n:016}")).unwrap(),
+            org_id: OrgId::parse("or-01jtb-imrht-edl9flkevj8gev5j").unwrap(),
+            token_id: TokenId::parse(&format!("to-01jtb-imrht-{n:016}")).unwrap(),
             token_kind: TokenKind::ServiceAccount,
         }
     }

@@ -15,16 +15,8 @@ use lambda_http::{Body, Request, Response};
 
 use crate::domain::ports::{Directory, ReplayStore, Signer};
 use crate::error::Error;
-use crate::service::{AuthService, StageTimings};
+use crate::service::{ApiRequest, AuthService, Decision};
 use metrics::RequestMetrics;
-
-/// Who a successful request was about, for the decision log.
-#[derive(Debug, Default)]
-pub struct Decision {
-    pub caller: Option<String>,
-    pub target: Option<String>,
-    pub token_issued: bool,
-}
 
 /// Handles one event. Never fails: every error becomes a contract answer.
 pub async fn handle<D, R, S>(service: &AuthService<D, R, S>, event: Request) -> Response<Body>
@@ -35,44 +27,63 @@ where
 {
     let started = Instant::now();
     let request_id = request::request_id(&event);
-    let mut timings = StageTimings::default();
+    let mut decision = Decision::default();
     let parsed = parse_event(&event);
     let route_name = parsed
         .as_ref()
         .map_or("unrouted", |(route, _)| route.name());
-    let outcome = match parsed {
-        Err(e) => Err(e),
-        Ok((route, req)) => router::dispatch(service, route, &req, &mut timings).await,
+    let (outcome, client) = match parsed {
+        Err(e) => (Err(e), Client::default()),
+        Ok((route, req)) => (
+            router::dispatch(service, route, &req, &mut decision).await,
+            Client::of(&req),
+        ),
     };
     let latency_ms = crate::service::elapsed_ms(started);
-    let (response, decision, err) = match outcome {
-        Ok((response, decision)) => (response, decision, None),
-        Err(err) => (response::error(&err), Decision::default(), Some(err)),
+    let (response, err) = match outcome {
+        Ok(response) => (response, None),
+        Err(err) => (response::error(&err), Some(err)),
     };
     log_decision(
         &request_id,
         route_name,
         &decision,
+        &client,
         err.as_ref(),
         latency_ms,
-        &timings,
     );
     metrics::emit(&RequestMetrics {
         route: route_name,
         outcome: outcome_label(err.as_ref()),
         reason: err.as_ref().map_or("none", Error::reason),
         latency_ms,
-        timings: &timings,
-        token_issued: decision.token_issued,
+        timings: &decision.timings,
+        token_issued: decision.issued_token.is_some(),
     });
     response
 }
 
 /// The event-to-request path: route (404/405) and the use cases' view of
 /// the request (413 for oversized bodies). Pure, so it can be fuzzed.
-pub fn parse_event(event: &Request) -> Result<(Route, crate::service::ApiRequest), Error> {
+pub fn parse_event(event: &Request) -> Result<(Route, ApiRequest), Error> {
     let route = router::route(event.method().as_str(), &request::path(event))?;
     Ok((route, request::api_request(event)?))
+}
+
+/// Where a request came from, for the decision log.
+#[derive(Default)]
+struct Client {
+    source_ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+impl Client {
+    fn of(req: &ApiRequest) -> Self {
+        Self {
+            source_ip: req.source_ip.clone(),
+            user_agent: req.user_agent.clone(),
+        }
+    }
 }
 
 fn outcome_label(err: Option<&Error>) -> &'static str {
@@ -83,38 +94,51 @@ fn outcome_label(err: Option<&Error>) -> &'static str {
     }
 }
 
-/// One line per decision: ids, route, outcome, reason and stage latencies;
-/// never a token, key, nonce or user action value.
+/// One line per request, answered or refused: who asked, about whom, what
+/// was issued and with which credential, from where, the outcome and its
+/// reason, and each stage's latency. Ids only: never a token, key, nonce,
+/// challenge or user action value.
 fn log_decision(
     request_id: &str,
     route: &str,
-    decision: &Decision,
+    d: &Decision,
+    client: &Client,
     err: Option<&Error>,
     latency_ms: f64,
-    t: &StageTimings,
 ) {
     let status = err.map_or(200, Error::status);
     let reason = err.map(Error::reason);
     let outcome = outcome_label(err);
-    let (caller, target) = (decision.caller.as_deref(), decision.target.as_deref());
+    let id = |v: Option<&dyn std::fmt::Display>| v.map(|v| v.to_string());
+    let caller = id(d.caller.as_ref().map(|v| v as _));
+    let target = id(d.target.as_ref().map(|v| v as _));
+    let jti = id(d.issued_token.as_ref().map(|v| v as _));
+    let credential = id(d.credential.as_ref().map(|v| v as _));
+    let (caller, target, jti, credential) = (
+        caller.as_deref(),
+        target.as_deref(),
+        jti.as_deref(),
+        credential.as_deref(),
+    );
+    let (source_ip, user_agent) = (client.source_ip.as_deref(), client.user_agent.as_deref());
+    let t = &d.timings;
     let (store_ms, sign_ms, write_ms) = (t.store_ms, t.sign_ms, t.write_ms);
-    match err {
-        Some(Error::Internal(detail)) => tracing::error!(
-            request_id,
-            route,
-            outcome,
-            status,
-            reason,
-            detail = detail.as_str(),
-            latency_ms,
-            store_ms,
-            sign_ms,
-            write_ms,
-            "decision"
-        ),
-        _ => tracing::info!(
-            request_id, route, outcome, status, reason, caller, target, latency_ms, store_ms,
-            sign_ms, write_ms, "decision"
-        ),
+    let detail = match err {
+        Some(Error::Internal(detail)) => Some(detail.as_str()),
+        _ => None,
+    };
+    macro_rules! decision {
+        ($level:ident) => {
+            tracing::$level!(
+                request_id, route, outcome, status, reason, detail, caller, target, jti,
+                credential, source_ip, user_agent, latency_ms, store_ms, sign_ms, write_ms,
+                "decision"
+            )
+        };
+    }
+    if detail.is_some() {
+        decision!(error);
+    } else {
+        decision!(info);
     }
 }

@@ -1,12 +1,16 @@
 //! Reading what the use cases need out of a `lambda_http` request.
 
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 
+use crate::domain::secret::Redacted;
 use crate::error::Error;
 use crate::service::ApiRequest;
 
 /// Larger bodies are refused with 413 before any parsing.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// A longer user agent is cut for the log.
+const MAX_USER_AGENT_LEN: usize = 256;
 
 /// The route path: without API Gateway's stage prefix or query string.
 pub fn path(event: &Request) -> String {
@@ -34,6 +38,25 @@ fn header(event: &Request, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The client's address as API Gateway or the Function URL saw it.
+fn source_ip(event: &Request) -> Option<String> {
+    match event.request_context_ref()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.clone(),
+        RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.clone(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+fn user_agent(event: &Request) -> Option<String> {
+    header(event, "user-agent").map(|ua| {
+        ua.chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_USER_AGENT_LEN)
+            .collect()
+    })
+}
+
 pub fn api_request(event: &Request) -> Result<ApiRequest, Error> {
     let body: &[u8] = match event.body() {
         Body::Empty => &[],
@@ -47,9 +70,11 @@ pub fn api_request(event: &Request) -> Result<ApiRequest, Error> {
     Ok(ApiRequest {
         method: event.method().as_str().to_string(),
         path: path(event),
-        authorization: header(event, "authorization"),
-        nonce: header(event, "x-dfns-nonce"),
-        user_action: header(event, "x-dfns-useraction"),
-        body: body.to_vec(),
+        authorization: header(event, "authorization").map(Redacted::new),
+        nonce: header(event, "x-dfns-nonce").map(Redacted::new),
+        user_action: header(event, "x-dfns-useraction").map(Redacted::new),
+        body: Redacted::new(body.to_vec()),
+        source_ip: source_ip(event),
+        user_agent: user_agent(event),
     })
 }

@@ -2,10 +2,10 @@
 
 use lambda_http::{Body, Response};
 
-use super::{response, Decision};
+use super::response;
 use crate::domain::ports::{Directory, ReplayStore, Signer};
 use crate::error::Error;
-use crate::service::{ApiRequest, AuthService, StageTimings};
+use crate::service::{ApiRequest, AuthService, Decision};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
@@ -46,8 +46,8 @@ pub async fn dispatch<D, R, S>(
     service: &AuthService<D, R, S>,
     route: Route,
     req: &ApiRequest,
-    timings: &mut StageTimings,
-) -> Result<(Response<Body>, Decision), Error>
+    decision: &mut Decision,
+) -> Result<Response<Body>, Error>
 where
     D: Directory,
     R: ReplayStore,
@@ -57,23 +57,18 @@ where
     // they live on the heap rather than on a worker thread's stack.
     match route {
         Route::DelegatedLogin => {
-            let out = Box::pin(service.delegated_login(req, timings)).await?;
-            let decision = Decision {
-                caller: Some(out.caller_id),
-                target: Some(out.target_id),
-                token_issued: true,
-            };
-            Ok((response::json(200, &out.response), decision))
+            let out = Box::pin(service.delegated_login(req, decision)).await?;
+            Ok(response::json(200, &out))
         }
         Route::ActionInit => {
-            let out = Box::pin(service.action_init(req, timings)).await?;
-            Ok((response::json(200, &out), Decision::default()))
+            let out = Box::pin(service.action_init(req, decision)).await?;
+            Ok(response::json(200, &out))
         }
         Route::Action => {
-            let out = Box::pin(service.action_complete(req, timings)).await?;
-            Ok((response::json(200, &out), Decision::default()))
+            let out = Box::pin(service.action_complete(req, decision)).await?;
+            Ok(response::json(200, &out))
         }
-        Route::Jwks => Ok((response::public_json(&service.jwks()), Decision::default())),
+        Route::Jwks => Ok(response::public_json(&service.jwks())),
     }
 }
 

@@ -9,11 +9,10 @@ use crate::domain::credential::PublicKey;
 use crate::domain::decode_base64url;
 use crate::domain::payload::binding;
 use crate::domain::ports::{ChallengeRecord, Directory, ReplayStore, Signer, UserActionRecord};
-use crate::domain::secret::{digest_hex, new_opaque_token};
+use crate::domain::secret::{new_opaque_token, Redacted, SecretDigest};
 use crate::error::Error;
 use crate::service::{
-    parse_body, timed, ApiRequest, AuthService, StageTimings, CHALLENGE_TTL_SECS,
-    USER_ACTION_TTL_SECS,
+    parse_body, timed, ApiRequest, AuthService, Decision, CHALLENGE_TTL_SECS, USER_ACTION_TTL_SECS,
 };
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -32,8 +31,8 @@ struct InitBody {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionInitResponse {
-    pub challenge: String,
-    pub challenge_identifier: String,
+    pub challenge: Redacted<String>,
+    pub challenge_identifier: Redacted<String>,
     pub supported_credential_kinds: Vec<serde_json::Value>,
     pub user_verification: &'static str,
     pub attestation: &'static str,
@@ -44,7 +43,7 @@ pub struct ActionInitResponse {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ActionBody {
-    challenge_identifier: String,
+    challenge_identifier: Redacted<String>,
     first_factor: FirstFactor,
 }
 
@@ -66,7 +65,7 @@ struct KeyAssertion {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionResponse {
-    pub user_action: String,
+    pub user_action: Redacted<String>,
 }
 
 fn parse_init_body(body: &[u8]) -> Result<InitBody, Error> {
@@ -88,7 +87,7 @@ fn parse_init_body(body: &[u8]) -> Result<InitBody, Error> {
     })
 }
 
-fn parse_action_body(body: &[u8]) -> Result<(String, KeyAssertion), Error> {
+fn parse_action_body(body: &[u8]) -> Result<(Redacted<String>, KeyAssertion), Error> {
     let body: ActionBody = parse_body(body)?;
     if body.first_factor.kind != "Key" {
         return Err(Error::bad_request(format!(
@@ -108,11 +107,11 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     pub async fn action_init(
         &self,
         req: &ApiRequest,
-        timings: &mut StageTimings,
+        decision: &mut Decision,
     ) -> Result<ActionInitResponse, Error> {
-        let pre = self.preflight(req)?;
-        let (active, ()) = self.authenticate(&pre, timings, async {}).await?;
-        let body = parse_init_body(&req.body)?;
+        let pre = self.preflight(req, decision)?;
+        let (active, ()) = self.authenticate(&pre, decision, async {}).await?;
+        let body = parse_init_body(req.body())?;
         let creds: Vec<_> = active
             .record
             .active_credentials()
@@ -124,21 +123,25 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         let challenge = new_opaque_token();
         let identifier = new_opaque_token();
         let record = ChallengeRecord {
-            key: digest_hex(identifier.as_bytes()),
+            key: SecretDigest::of(identifier.as_bytes()),
             caller_id: active.identity.user_id.clone(),
-            challenge: challenge.clone(),
+            challenge: Redacted::new(challenge.clone()),
             binding: binding(
                 &active.identity.user_id,
                 &body.user_action_http_method,
                 &body.user_action_http_path,
                 body.user_action_payload.as_bytes(),
             ),
-            expires_at: pre.now + CHALLENGE_TTL_SECS,
+            expires_at: pre.now.plus_secs(CHALLENGE_TTL_SECS),
         };
-        timed(&mut timings.write_ms, self.replay.put_challenge(&record)).await?;
+        timed(
+            &mut decision.timings.write_ms,
+            self.replay.put_challenge(&record),
+        )
+        .await?;
         Ok(ActionInitResponse {
-            challenge,
-            challenge_identifier: identifier,
+            challenge: Redacted::new(challenge),
+            challenge_identifier: Redacted::new(identifier),
             supported_credential_kinds: vec![
                 serde_json::json!({"kind": "Key", "factor": "first", "requiresSecondFactor": false}),
             ],
@@ -153,14 +156,14 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     pub async fn action_complete(
         &self,
         req: &ApiRequest,
-        timings: &mut StageTimings,
+        decision: &mut Decision,
     ) -> Result<ActionResponse, Error> {
-        let pre = self.preflight(req)?;
-        let parsed = parse_action_body(&req.body);
+        let pre = self.preflight(req, decision)?;
+        let parsed = parse_action_body(req.body());
         let take = async {
             match &parsed {
                 Ok((identifier, _)) => {
-                    let key = digest_hex(identifier.as_bytes());
+                    let key = SecretDigest::of(identifier.expose().as_bytes());
                     self.replay
                         .take_challenge(&key, &pre.caller.user_id, pre.now)
                         .await
@@ -168,14 +171,15 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
                 Err(_) => Ok(None),
             }
         };
-        let (active, taken) = self.authenticate(&pre, timings, take).await?;
+        let (active, taken) = self.authenticate(&pre, decision, take).await?;
         let (_, assertion) = parsed?;
         let challenge = taken?.ok_or(Error::ChallengeInvalid)?;
         let credential = active
             .record
             .active_credentials()
-            .find(|c| c.cred_id == assertion.cred_id)
+            .find(|c| c.cred_id.as_str() == assertion.cred_id)
             .ok_or(Error::NoUsableCredential)?;
+        decision.credential = Some(credential.credential_id.clone());
         let client_data = decode_base64url(&assertion.client_data)
             .ok_or_else(|| Error::bad_request("clientData must be base64url"))?;
         let signature = decode_base64url(&assertion.signature)
@@ -185,16 +189,22 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         if !key.verify(&client_data, &signature) {
             return Err(Error::AssertionInvalid);
         }
-        check_client_data(&client_data, &challenge.challenge)?;
+        check_client_data(&client_data, challenge.challenge.expose())?;
 
         let token = new_opaque_token();
         let record = UserActionRecord {
-            key: digest_hex(token.as_bytes()),
+            key: SecretDigest::of(token.as_bytes()),
             caller_id: active.identity.user_id.clone(),
             binding: challenge.binding,
-            expires_at: pre.now + USER_ACTION_TTL_SECS,
+            expires_at: pre.now.plus_secs(USER_ACTION_TTL_SECS),
         };
-        timed(&mut timings.write_ms, self.replay.put_user_action(&record)).await?;
-        Ok(ActionResponse { user_action: token })
+        timed(
+            &mut decision.timings.write_ms,
+            self.replay.put_user_action(&record),
+        )
+        .await?;
+        Ok(ActionResponse {
+            user_action: Redacted::new(token),
+        })
     }
 }

@@ -7,9 +7,9 @@ use std::future::Future;
 use crate::domain::model::{Caller, CallerRecord, Identity, TokenKind, TokenState};
 use crate::domain::nonce::{check_nonce, Nonce};
 use crate::domain::ports::{Directory, ReplayStore, Signer};
-use crate::domain::unix_now;
+use crate::domain::time::UnixTime;
 use crate::error::Error;
-use crate::service::{timed, ApiRequest, AuthService, StageTimings};
+use crate::service::{timed, ApiRequest, AuthService, Decision};
 
 /// A caller whose token verified and whose record is active.
 pub(crate) struct ActiveCaller {
@@ -20,25 +20,40 @@ pub(crate) struct ActiveCaller {
 
 /// Checks 1 and 2 of the contract: they need no network.
 pub(crate) struct Preflight {
-    pub now: i64,
+    pub now: UnixTime,
     pub nonce: Option<Nonce>,
     pub caller: Caller,
 }
 
 impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
-    pub(crate) fn preflight(&self, req: &ApiRequest) -> Result<Preflight, Error> {
-        let now = unix_now();
+    /// The bearer token is verified even when the nonce is refused, so
+    /// that the decision names the caller; the nonce's answer still comes first.
+    pub(crate) fn preflight(
+        &self,
+        req: &ApiRequest,
+        decision: &mut Decision,
+    ) -> Result<Preflight, Error> {
+        let now = UnixTime::now();
         let settings = &self.settings;
         let nonce = check_nonce(
-            req.nonce.as_deref(),
+            req.nonce.as_ref().map(|n| n.expose().as_str()),
             settings.nonce_policy,
             settings.replay_window_secs,
             now,
-        )?;
-        let caller = self
-            .keys
-            .verify_authorization(req.authorization.as_deref(), now)?;
-        Ok(Preflight { now, nonce, caller })
+        );
+        let caller = self.keys.verify_authorization(
+            req.authorization.as_ref().map(|a| a.expose().as_str()),
+            now.as_secs(),
+        );
+        if let Ok(c) = &caller {
+            decision.caller = Some(c.user_id.clone());
+        }
+        let nonce = nonce?;
+        Ok(Preflight {
+            now,
+            nonce,
+            caller: caller?,
+        })
     }
 
     /// Runs the caller read, the nonce write and `work` concurrently, then
@@ -46,7 +61,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     pub(crate) async fn authenticate<T>(
         &self,
         pre: &Preflight,
-        timings: &mut StageTimings,
+        decision: &mut Decision,
         work: impl Future<Output = T>,
     ) -> Result<(ActiveCaller, T), Error> {
         let record_nonce = async {
@@ -67,7 +82,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
                 work
             )
         };
-        let (record, fresh, out) = timed(&mut timings.store_ms, stage).await;
+        let (record, fresh, out) = timed(&mut decision.timings.store_ms, stage).await;
         let active = check_active(&pre.caller, record?)?;
         if !fresh? {
             return Err(Error::NonceReused);

@@ -2,18 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::ids::{new_id, IdKind};
+use crate::domain::ids::TokenId;
 use crate::domain::model::TokenKind;
 use crate::domain::payload::binding;
 use crate::domain::permissions::{self, require, USERS_DELEGATE, USERS_READ};
 use crate::domain::ports::{Directory, ReplayStore, Signer, Spend};
-use crate::domain::secret::digest_hex;
+use crate::domain::secret::{Redacted, SecretDigest};
 use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
+use crate::domain::username::{Username, UsernameError};
 use crate::error::Error;
-use crate::service::{parse_body, timed, ApiRequest, AuthService, StageTimings};
-
-/// Usernames longer than this cannot exist (see the admin checks).
-pub const MAX_USERNAME_LEN: usize = 256;
+use crate::service::{parse_body, timed, ApiRequest, AuthService, Decision};
 
 #[derive(Deserialize)]
 struct LoginBody {
@@ -22,42 +20,34 @@ struct LoginBody {
 
 #[derive(Debug, Serialize)]
 pub struct LoginResponse {
-    pub token: String,
+    pub token: Redacted<String>,
 }
 
-/// Who was logged in, for the decision log.
-#[derive(Debug)]
-pub struct LoginOutcome {
-    pub response: LoginResponse,
-    pub caller_id: String,
-    pub target_id: String,
-}
-
-/// The login body's username; names no user can have come back empty
-/// (they are answered `User not found` after the earlier checks).
-pub fn parse_login_body(body: &[u8]) -> Result<String, Error> {
+/// The login body's username. A name no user can have is `None`: it is
+/// answered `User not found` after the earlier checks, like any unknown name.
+pub fn parse_login_body(body: &[u8]) -> Result<Option<Username>, Error> {
     let body: LoginBody = parse_body(body)?;
-    if body.username.is_empty() {
-        return Err(Error::bad_request("username must be a non-empty string"));
+    match Username::parse(&body.username) {
+        Ok(name) => Ok(Some(name)),
+        Err(UsernameError::Empty) => Err(Error::bad_request(UsernameError::Empty.to_string())),
+        Err(UsernameError::Malformed) => Ok(None),
     }
-    if body.username.len() > MAX_USERNAME_LEN || body.username.chars().any(char::is_control) {
-        // No such user can exist; answer like any unknown name, after the other checks.
-        return Ok(String::new());
-    }
-    Ok(body.username)
 }
 
 impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     pub async fn delegated_login(
         &self,
         req: &ApiRequest,
-        timings: &mut StageTimings,
-    ) -> Result<LoginOutcome, Error> {
-        let pre = self.preflight(req)?; // 1, 2 (signature, claims)
-        let username = parse_login_body(&req.body);
-        let ua_key = req.user_action.as_deref().map(|t| digest_hex(t.as_bytes()));
+        decision: &mut Decision,
+    ) -> Result<LoginResponse, Error> {
+        let pre = self.preflight(req, decision)?; // 1, 2 (signature, claims)
+        let username = parse_login_body(req.body());
+        let ua_key = req
+            .user_action
+            .as_ref()
+            .map(|t| SecretDigest::of(t.expose().as_bytes()));
         let org_id = pre.caller.org_id.clone();
-        let ua_binding = binding(&pre.caller.user_id, &req.method, &req.path, &req.body);
+        let ua_binding = binding(&pre.caller.user_id, &req.method, &req.path, req.body());
 
         // One stage: every DynamoDB read and conditional write at once.
         let work = async {
@@ -75,15 +65,14 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
                 }
             };
             let target = async {
-                if name.is_empty() {
-                    Ok(None)
-                } else {
-                    self.directory.user_by_username(&org_id, name).await
+                match name {
+                    Some(name) => self.directory.user_by_username(&org_id, name).await,
+                    None => Ok(None),
                 }
             };
             tokio::join!(spend, target)
         };
-        let (active, (spend, target)) = self.authenticate(&pre, timings, work).await?; // 2 (active), 3
+        let (active, (spend, target)) = self.authenticate(&pre, decision, work).await?; // 2 (active), 3
         username?; // 4
         match spend? {
             // 5
@@ -98,6 +87,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         let granted = &active.record.operations;
         require(identity, granted, &[USERS_READ, USERS_DELEGATE])?; // 7
         let target = target?.ok_or(Error::UserNotFound)?; // 8
+        decision.target = Some(target.user_id.clone());
         require(
             identity,
             granted,
@@ -108,29 +98,30 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         }
 
         // 11: the one KMS call.
-        let token_id = new_id(IdKind::IssuedToken);
+        let token_id = TokenId::new_issued();
         let subject = TokenSubject {
-            org_id: &target.org_id,
-            user_id: &target.user_id,
-            username: &target.username,
+            org_id: target.org_id.as_str(),
+            user_id: target.user_id.as_str(),
+            username: target.username.as_str(),
             kind: TokenKind::Token,
-            token_id: &token_id,
-            actor: Some(&identity.user_id),
+            token_id: token_id.as_str(),
+            actor: Some(identity.user_id.as_str()),
         };
         let claims = build_claims(
             &self.settings.issuer,
             &subject,
-            pre.now,
+            pre.now.as_secs(),
             self.settings.delegated_token_ttl_secs,
         );
         let input = signing_input(self.signer.key_id(), &claims);
-        let signature = timed(&mut timings.sign_ms, self.signer.sign(input.as_bytes())).await?;
-        Ok(LoginOutcome {
-            response: LoginResponse {
-                token: assemble(&input, &signature),
-            },
-            caller_id: identity.user_id.clone(),
-            target_id: target.user_id,
+        let signature = timed(
+            &mut decision.timings.sign_ms,
+            self.signer.sign(input.as_bytes()),
+        )
+        .await?;
+        decision.issued_token = Some(token_id);
+        Ok(LoginResponse {
+            token: Redacted::new(assemble(&input, &signature)),
         })
     }
 }
@@ -138,12 +129,13 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::username::MAX_USERNAME_LEN;
 
     #[test]
     fn body_rules() {
         assert_eq!(
             parse_login_body(br#"{"username":"a@b.co"}"#),
-            Ok("a@b.co".to_string())
+            Ok(Some(Username::parse("a@b.co").unwrap()))
         );
         assert!(matches!(
             parse_login_body(br#"{"username":""}"#),
@@ -162,12 +154,9 @@ mod tests {
             assert!(matches!(parse_login_body(array), Err(Error::BadRequest(_))));
         }
         // Names no user can have pass the body check and are simply not found.
-        assert_eq!(
-            parse_login_body(br#"{"username":"a\u0000b"}"#),
-            Ok(String::new())
-        );
+        assert_eq!(parse_login_body(br#"{"username":"a\u0000b"}"#), Ok(None));
         let long = format!(r#"{{"username":"{}"}}"#, "a".repeat(MAX_USERNAME_LEN + 1));
-        assert_eq!(parse_login_body(long.as_bytes()), Ok(String::new()));
+        assert_eq!(parse_login_body(long.as_bytes()), Ok(None));
     }
 
     proptest::proptest! {
@@ -179,7 +168,7 @@ mod tests {
         #[test]
         fn any_reasonable_username_round_trips(name in "[^\\p{Cc}]{1,64}") {
             let body = serde_json::json!({ "username": name }).to_string();
-            proptest::prop_assert_eq!(parse_login_body(body.as_bytes()), Ok(name));
+            proptest::prop_assert_eq!(parse_login_body(body.as_bytes()), Ok(Username::parse(&name).ok()));
         }
     }
 }

@@ -5,11 +5,13 @@ mod action;
 mod caller;
 mod login;
 
-pub use login::{parse_login_body, MAX_USERNAME_LEN};
+pub use login::parse_login_body;
 
 use crate::domain::bearer::KeyRing;
+use crate::domain::ids::{CredentialId, TokenId, UserId};
 use crate::domain::nonce::NoncePolicy;
 use crate::domain::ports::{Directory, ReplayStore, Signer};
+use crate::domain::secret::Redacted;
 
 pub use action::{ActionInitResponse, ActionResponse};
 pub use login::LoginResponse;
@@ -28,16 +30,42 @@ pub struct Settings {
     pub delegated_token_ttl_secs: i64,
 }
 
-/// A request as the use cases see it: no HTTP types.
+/// A request as the use cases see it: no HTTP types. Everything a
+/// client may keep secret is `Redacted`, so `Debug` shows none of it.
 #[derive(Debug, Clone, Default)]
 pub struct ApiRequest {
     pub method: String,
     /// Path without stage prefix or query string.
     pub path: String,
-    pub authorization: Option<String>,
-    pub nonce: Option<String>,
-    pub user_action: Option<String>,
-    pub body: Vec<u8>,
+    pub authorization: Option<Redacted<String>>,
+    pub nonce: Option<Redacted<String>>,
+    pub user_action: Option<Redacted<String>>,
+    /// Bodies carry signatures and challenges.
+    pub body: Redacted<Vec<u8>>,
+    /// The client's address as API Gateway saw it.
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl ApiRequest {
+    pub fn body(&self) -> &[u8] {
+        self.body.expose()
+    }
+}
+
+/// What one request decided, filled in as it becomes known, so that the
+/// HTTP entry can log every answer, rejections included, with who asked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Decision {
+    /// The caller, once its bearer token verified.
+    pub caller: Option<UserId>,
+    /// The user the request acted on, once looked up.
+    pub target: Option<UserId>,
+    /// The `jti` of a token this request issued.
+    pub issued_token: Option<TokenId>,
+    /// The credential whose signature this request verified.
+    pub credential: Option<CredentialId>,
+    pub timings: StageTimings,
 }
 
 /// Wall time of each network stage of one request, for logs and metrics.

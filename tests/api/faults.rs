@@ -67,18 +67,19 @@ async fn reply_stages(
     let req = delegated_login::service::ApiRequest {
         method: "POST".into(),
         path: LOGIN.into(),
-        authorization: Some(client.bearer()),
-        nonce: Some(nonce()),
-        user_action: Some(ua),
-        body: body.into_bytes(),
+        authorization: Some(client.bearer().into()),
+        nonce: Some(nonce().into()),
+        user_action: Some(ua.into()),
+        body: body.into_bytes().into(),
+        ..Default::default()
     };
-    let mut timings = Default::default();
+    let mut decision = delegated_login::service::Decision::default();
     stack
         .service
-        .delegated_login(&req, &mut timings)
+        .delegated_login(&req, &mut decision)
         .await
         .expect("login");
-    timings
+    decision.timings
 }
 
 /// Logs in with a user action obtained while the backends were healthy,

@@ -1,19 +1,23 @@
-//! `Directory` over the directory table.
+//! `Directory` over the directory table: the reads of the request path.
 
 use std::collections::HashSet;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
 use super::items::*;
 use super::store_error;
-use crate::domain::model::{CallerRecord, Credential, Identity, TokenState};
+use crate::domain::ids::{OrgId, TokenId, UserId};
+use crate::domain::model::{CallerRecord, Identity, TokenState};
 use crate::domain::ports::Directory;
+use crate::domain::username::Username;
 use crate::error::Error;
 
+/// The directory table: reads here, writes in `writer`.
 #[derive(Clone)]
 pub struct DynamoDirectory {
-    client: Client,
-    table: String,
+    pub(super) client: Client,
+    pub(super) table: String,
 }
 
 impl DynamoDirectory {
@@ -24,44 +28,50 @@ impl DynamoDirectory {
         }
     }
 
-    /// Every item of the identity's partition, all pages.
-    async fn identity_items(&self, user_id: &str) -> Result<Vec<Item>, Error> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(identity_pk(user_id)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| store_error("directory query", e))?;
-            items.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
+    pub fn from_sdk(sdk: &aws_config::SdkConfig, table: &str) -> Self {
+        Self::new(Client::new(sdk), table)
     }
 
-    async fn token_state(&self, token_id: &str) -> Result<TokenState, Error> {
+    /// One item by key, strongly consistent.
+    pub(super) async fn get(&self, key: Key, context: &str) -> Result<Option<Item>, Error> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key(PK, s(token_pk(token_id)))
-            .key(SK, s(TOKEN_SK))
+            .set_key(Some(key.to_item()))
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| store_error("directory token read", e))?;
-        Ok(match out.item {
+            .map_err(|e| store_error(context, e))?;
+        Ok(out.item)
+    }
+
+    /// Every item of the identity's partition, all pages.
+    async fn identity_items(&self, user_id: &UserId) -> Result<Vec<Item>, Error> {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(PartitionItem::partition(user_id)),
+            )
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| store_error("directory query", e))
+    }
+
+    async fn token_state(&self, token_id: &TokenId) -> Result<TokenState, Error> {
+        let item = self
+            .get(TokenItem::key(token_id), "directory token read")
+            .await?;
+        Ok(match item.and_then(decode::<TokenItem>) {
             None => TokenState::Unrecorded,
-            Some(item) if get_s(&item, "status") == Some(STATUS_ACTIVE) => TokenState::Active,
+            Some(t) if t.status == Status::Active => TokenState::Active,
             Some(_) => TokenState::Revoked,
         })
     }
@@ -75,55 +85,49 @@ fn caller_record(items: Vec<Item>, token: TokenState) -> CallerRecord {
         token,
     };
     for item in items {
-        let sk = get_s(&item, SK).unwrap_or_default();
-        if sk == PROFILE_SK {
-            record.identity = identity_from(&item);
-        } else if sk.starts_with(CREDENTIAL_PREFIX) {
-            if let (Some(id), Some(cred_id), Some(pem)) = (
-                get_s(&item, "credentialId"),
-                get_s(&item, "credId"),
-                get_s(&item, "publicKey"),
-            ) {
-                record.credentials.push(Credential {
-                    credential_id: id.to_string(),
-                    cred_id: cred_id.to_string(),
-                    public_key_pem: pem.to_string(),
-                    active: get_s(&item, "status") == Some(STATUS_ACTIVE),
-                });
+        match PartitionItem::of(&item) {
+            PartitionItem::Profile => {
+                record.identity = decode::<IdentityItem>(item).map(IdentityItem::into_identity);
             }
-        } else if sk.starts_with(ASSIGNMENT_PREFIX) && get_s(&item, "status") == Some(STATUS_ACTIVE)
-        {
-            record.operations.extend(get_ss(&item, "operations"));
+            PartitionItem::Credential => {
+                if let Some(c) = decode::<CredentialItem>(item) {
+                    record.credentials.push(c.into_credential());
+                }
+            }
+            PartitionItem::Assignment => {
+                if let Some(a) = decode::<AssignmentItem>(item).map(AssignmentItem::into_assignment)
+                {
+                    if a.active {
+                        record.operations.extend(a.operations);
+                    }
+                }
+            }
+            PartitionItem::Other => {}
         }
     }
     record
 }
 
 impl Directory for DynamoDirectory {
-    async fn caller(&self, user_id: &str, token_id: &str) -> Result<CallerRecord, Error> {
+    async fn caller(&self, user_id: &UserId, token_id: &TokenId) -> Result<CallerRecord, Error> {
         let (items, token) = tokio::join!(self.identity_items(user_id), self.token_state(token_id));
         Ok(caller_record(items?, token?))
     }
 
     async fn user_by_username(
         &self,
-        org_id: &str,
-        username: &str,
+        org_id: &OrgId,
+        username: &Username,
     ) -> Result<Option<Identity>, Error> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, s(org_pk(org_id)))
-            .key(SK, s(username_sk(username)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error("directory user read", e))?;
-        Ok(out
-            .item
-            .as_ref()
-            .and_then(identity_from)
-            .filter(|i| i.org_id == org_id && !i.is_service_account))
+        let item = self
+            .get(
+                IdentityItem::username_key(org_id, username),
+                "directory user read",
+            )
+            .await?;
+        Ok(item
+            .and_then(decode::<IdentityItem>)
+            .map(IdentityItem::into_identity)
+            .filter(|i| &i.org_id == org_id && !i.is_service_account))
     }
 }

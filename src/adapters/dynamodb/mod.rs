@@ -1,4 +1,5 @@
-//! DynamoDB adapters and the single-table layout they share.
+//! DynamoDB adapters and the single-table layout they share. The item
+//! shapes and their keys are defined once, in `items`.
 //!
 //! Directory table (`pk`, `sk`):
 //!
@@ -10,7 +11,7 @@
 //! | identity profile | `IDENTITY#<userId>` | `PROFILE` |
 //! | credential | `IDENTITY#<userId>` | `CREDENTIAL#<cr>` |
 //! | assignment (operations copied in) | `IDENTITY#<userId>` | `ASSIGNMENT#<as>` |
-//! | token | `TOKEN#<tokenId>` | `TOKEN` |
+//! | token, or a login token's revocation | `TOKEN#<tokenId>` | `TOKEN` |
 //!
 //! One query of the identity's partition brings back the caller's profile,
 //! credentials and granted operations. The username item repeats the
@@ -20,27 +21,21 @@
 //! and `USERACTION#` followed by a SHA-256 digest.
 
 mod directory;
-pub mod items;
+mod items;
 mod replay;
+mod tables;
+mod writer;
 
 pub use directory::DynamoDirectory;
 pub use replay::DynamoReplayStore;
+pub use tables::Tables;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 
 use crate::error::Error;
 
-/// True when a write was refused by its condition.
-pub(crate) fn is_condition_failure<E, R>(err: &SdkError<E, R>) -> bool
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
-{
-    err.as_service_error()
-        .and_then(|e| e.code())
-        .is_some_and(|c| c == "ConditionalCheckFailedException")
-}
-
-/// Any other DynamoDB failure is a 500 whose detail goes to the log.
+/// Any DynamoDB failure that is not a refused condition is a 500 whose
+/// detail goes to the log.
 pub(crate) fn store_error<E, R>(context: &str, err: SdkError<E, R>) -> Error
 where
     E: std::error::Error + 'static,

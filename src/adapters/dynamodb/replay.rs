@@ -1,11 +1,17 @@
 //! `ReplayStore` over the replay table: every use is a conditional write.
 
-use aws_sdk_dynamodb::types::ReturnValue;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
 
 use super::items::*;
-use super::{is_condition_failure, store_error};
+use super::store_error;
+use crate::domain::ids::UserId;
 use crate::domain::ports::{ChallengeRecord, ReplayStore, Spend, UserActionRecord};
+use crate::domain::secret::SecretDigest;
+use crate::domain::time::UnixTime;
 use crate::error::Error;
 
 #[derive(Clone)]
@@ -21,142 +27,150 @@ impl DynamoReplayStore {
             table: table.into(),
         }
     }
+
+    /// Writes a new item; any refusal is a failure (the key is random).
+    async fn put_new(&self, item: Item, context: &str) -> Result<(), Error> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|e| store_error(context, e))?;
+        Ok(())
+    }
 }
 
-fn nonce_pk(key: &str) -> String {
-    format!("NONCE#{key}")
-}
-fn challenge_pk(key: &str) -> String {
-    format!("CHALLENGE#{key}")
-}
-fn user_action_pk(key: &str) -> String {
-    format!("USERACTION#{key}")
+fn time(t: UnixTime) -> AttributeValue {
+    AttributeValue::N(t.as_secs().to_string())
 }
 
 impl ReplayStore for DynamoReplayStore {
-    async fn record_nonce(&self, key: &str, expires_at: i64, now: i64) -> Result<bool, Error> {
+    async fn record_nonce(
+        &self,
+        key: &SecretDigest,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<bool, Error> {
         // TTL deletes lazily (up to days later): an expired item is free.
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .item(PK, s(nonce_pk(key)))
-            .item(EXPIRES_AT, n(expires_at))
+            .set_item(Some(encode(&NonceItem::new(key, expires_at))?))
             .condition_expression("attribute_not_exists(pk) OR expiresAt < :now")
-            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":now", time(now))
             .send()
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
             Err(e) => Err(store_error("replay nonce write", e)),
         }
     }
 
     async fn put_challenge(&self, record: &ChallengeRecord) -> Result<(), Error> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item(PK, s(challenge_pk(&record.key)))
-            .item("callerId", s(&record.caller_id))
-            .item("challenge", s(&record.challenge))
-            .item("binding", s(&record.binding))
-            .item(EXPIRES_AT, n(record.expires_at))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(|e| store_error("replay challenge write", e))?;
-        Ok(())
+        let item = encode(&ChallengeItem::new(record))?;
+        self.put_new(item, "replay challenge write").await
     }
 
     async fn take_challenge(
         &self,
-        key: &str,
-        caller_id: &str,
-        now: i64,
+        key: &SecretDigest,
+        caller_id: &UserId,
+        now: UnixTime,
     ) -> Result<Option<ChallengeRecord>, Error> {
         let result = self
             .client
             .delete_item()
             .table_name(&self.table)
-            .key(PK, s(challenge_pk(key)))
+            .set_key(Some(ChallengeItem::key(key).to_item()))
             .condition_expression("callerId = :caller AND expiresAt > :now")
-            .expression_attribute_values(":caller", s(caller_id))
-            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":caller", AttributeValue::S(caller_id.to_string()))
+            .expression_attribute_values(":now", time(now))
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
         let item = match result {
             Ok(out) => out.attributes,
-            Err(e) if is_condition_failure(&e) => return Ok(None),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(DeleteItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                return Ok(None)
+            }
             Err(e) => return Err(store_error("replay challenge take", e)),
         };
-        Ok(item.and_then(|item| {
-            Some(ChallengeRecord {
-                key: key.to_string(),
-                caller_id: get_s(&item, "callerId")?.to_string(),
-                challenge: get_s(&item, "challenge")?.to_string(),
-                binding: get_s(&item, "binding")?.to_string(),
-                expires_at: get_n(&item, EXPIRES_AT)?,
-            })
-        }))
+        Ok(item
+            .and_then(decode::<ChallengeItem>)
+            .map(|c| c.into_record(key)))
     }
 
     async fn put_user_action(&self, record: &UserActionRecord) -> Result<(), Error> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item(PK, s(user_action_pk(&record.key)))
-            .item("callerId", s(&record.caller_id))
-            .item("binding", s(&record.binding))
-            .item(EXPIRES_AT, n(record.expires_at))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(|e| store_error("replay user action write", e))?;
-        Ok(())
+        let item = encode(&UserActionItem::new(record))?;
+        self.put_new(item, "replay user action write").await
     }
 
-    async fn spend_user_action(&self, key: &str, binding: &str, now: i64) -> Result<Spend, Error> {
-        let pk = s(user_action_pk(key));
+    async fn spend_user_action(
+        &self,
+        key: &SecretDigest,
+        binding: &SecretDigest,
+        now: UnixTime,
+    ) -> Result<Spend, Error> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .key(PK, pk.clone())
+            .set_key(Some(UserActionItem::key(key).to_item()))
             .update_expression("SET spentAt = :now")
             .condition_expression(
                 "attribute_exists(pk) AND attribute_not_exists(spentAt) AND binding = :b AND expiresAt > :now",
             )
-            .expression_attribute_values(":b", s(binding))
-            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":b", AttributeValue::S(binding.as_str().to_string()))
+            .expression_attribute_values(":now", time(now))
+            // A refusal brings the item back: "spent already" is told from
+            // "never valid here" without a second read.
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        match result {
+        let old = match result {
             Ok(_) => return Ok(Spend::Spent),
-            Err(e) if is_condition_failure(&e) => {}
-            Err(e) => return Err(store_error("replay user action spend", e)),
-        }
-        // Refused: tell "spent already" from "never valid here" (failure path only).
-        let item = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, pk)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error("replay user action read", e))?
-            .item;
-        let spent_here = item.is_some_and(|item| {
-            get_s(&item, "binding") == Some(binding)
-                && get_n(&item, EXPIRES_AT).is_some_and(|t| t > now)
-                && item.contains_key("spentAt")
-        });
-        Ok(if spent_here {
+            Err(e) => match e.into_service_error() {
+                UpdateItemError::ConditionalCheckFailedException(refused) => refused.item,
+                other => {
+                    return Err(Error::internal(
+                        "replay user action spend",
+                        aws_sdk_dynamodb::error::DisplayErrorContext(other),
+                    ))
+                }
+            },
+        };
+        Ok(refusal(
+            old.and_then(decode::<UserActionItem>),
+            binding,
+            now,
+        ))
+    }
+}
+
+/// Why a spend was refused, from the item as it stood.
+fn refusal(old: Option<UserActionItem>, binding: &SecretDigest, now: UnixTime) -> Spend {
+    match old {
+        Some(item)
+            if &item.binding == binding && item.expires_at > now && item.spent_at.is_some() =>
+        {
             Spend::AlreadySpent
-        } else {
-            Spend::Invalid
-        })
+        }
+        _ => Spend::Invalid,
     }
 }

@@ -1,0 +1,50 @@
+//! Instants as the rules and the stores see them: whole seconds since the
+//! Unix epoch (what JWT claims and DynamoDB's TTL use).
+
+/// A point in time, in seconds since the Unix epoch.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct UnixTime(i64);
+
+impl UnixTime {
+    /// The current time.
+    pub fn now() -> Self {
+        Self(crate::domain::unix_now())
+    }
+
+    pub const fn from_secs(secs: i64) -> Self {
+        Self(secs)
+    }
+
+    pub const fn as_secs(self) -> i64 {
+        self.0
+    }
+
+    /// `secs` later (earlier when negative), saturating.
+    pub const fn plus_secs(self, secs: i64) -> Self {
+        Self(self.0.saturating_add(secs))
+    }
+}
+
+impl std::fmt::Display for UnixTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arithmetic_saturates() {
+        assert_eq!(UnixTime::from_secs(10).plus_secs(5).as_secs(), 15);
+        assert_eq!(
+            UnixTime::from_secs(i64::MAX).plus_secs(1).as_secs(),
+            i64::MAX
+        );
+        assert!(UnixTime::from_secs(1) < UnixTime::from_secs(2));
+    }
+}
