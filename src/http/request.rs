@@ -49,7 +49,13 @@ fn source_ip(event: &Request) -> Option<String> {
 }
 
 fn user_agent(event: &Request) -> Option<String> {
-    header(event, "user-agent").map(|ua| {
+    let from_context = || match event.request_context_ref()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.user_agent.clone(),
+        RequestContext::ApiGatewayV1(ctx) => ctx.identity.user_agent.clone(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    };
+    header(event, "user-agent").or_else(from_context).map(|ua| {
         ua.chars()
             .filter(|c| !c.is_control())
             .take(MAX_USER_AGENT_LEN)

@@ -1,5 +1,8 @@
 //! Integration tests: the real handler over a real moto (DynamoDB + KMS).
 
+// Test code throughout, helpers included: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 mod action;

@@ -26,7 +26,7 @@ ensure_venv .venv-sdk "$here/python/requirements.txt"
 echo "==> moto, tables, key and identities"
 stack_start_moto "$MOTO_PORT" "$work/moto.log"
 export DIRECTORY_TABLE=sdk-directory REPLAY_TABLE=sdk-replay TOKEN_ISSUER=https://auth.sdk.test
-cargo build --quiet --bin delegated-login-admin
+cargo build --quiet --locked --bin delegated-login-admin
 export SIGNING_KEY_ID="$(admin init --create-key | json_field keyId)"
 ALL_OPS=Auth:Users:Read,Auth:Users:Delegate,Auth:Types:Employee,Auth:Types:EndUser
 

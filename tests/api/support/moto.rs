@@ -16,6 +16,17 @@ pub fn endpoint() -> &'static str {
         }
         let root = env!("CARGO_MANIFEST_DIR");
         let python = format!("{root}/.venv/bin/python");
+        if !std::path::Path::new(&python).exists() {
+            // One clear line instead of a panic in every test; written to
+            // the real stderr, past the test harness's capture.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "integration tests need moto server: run scripts/test.sh (or scripts/venv.sh \
+                 first), or point MOTO_ENDPOINT at a running one"
+            );
+            std::process::exit(2);
+        }
         let mut child = Command::new(&python)
             .arg(format!("{root}/scripts/run_moto.py"))
             .arg("--until-stdin-closes")
