@@ -1,0 +1,92 @@
+//! Items of the replay table: each keyed by the digest of a secret.
+
+use serde::{Deserialize, Serialize};
+
+use super::Key;
+use crate::domain::ids::UserId;
+use crate::domain::ports::{ChallengeRecord, UserActionRecord};
+use crate::domain::secret::{Redacted, SecretDigest};
+use crate::domain::time::UnixTime;
+
+/// Replay table: `NONCE#<digest of the uuid>`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NonceItem {
+    pk: String,
+    expires_at: UnixTime,
+}
+
+impl NonceItem {
+    pub fn new(key: &SecretDigest, expires_at: UnixTime) -> Self {
+        Self {
+            pk: format!("NONCE#{}", key.as_str()),
+            expires_at,
+        }
+    }
+}
+
+/// Replay table: `CHALLENGE#<digest of the challenge identifier>`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChallengeItem {
+    pk: String,
+    caller_id: UserId,
+    challenge: Redacted<String>,
+    binding: SecretDigest,
+    expires_at: UnixTime,
+}
+
+impl ChallengeItem {
+    pub fn key(key: &SecretDigest) -> Key {
+        Key::replay(format!("CHALLENGE#{}", key.as_str()))
+    }
+
+    pub fn new(r: &ChallengeRecord) -> Self {
+        Self {
+            pk: Self::key(&r.key).pk,
+            caller_id: r.caller_id.clone(),
+            challenge: r.challenge.clone(),
+            binding: r.binding.clone(),
+            expires_at: r.expires_at,
+        }
+    }
+
+    pub fn into_record(self, key: &SecretDigest) -> ChallengeRecord {
+        ChallengeRecord {
+            key: key.clone(),
+            caller_id: self.caller_id,
+            challenge: self.challenge,
+            binding: self.binding,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+/// Replay table: `USERACTION#<digest of the user action token>`;
+/// `spentAt` is set by the one request that spends it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserActionItem {
+    pk: String,
+    caller_id: UserId,
+    pub binding: SecretDigest,
+    pub expires_at: UnixTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spent_at: Option<UnixTime>,
+}
+
+impl UserActionItem {
+    pub fn key(key: &SecretDigest) -> Key {
+        Key::replay(format!("USERACTION#{}", key.as_str()))
+    }
+
+    pub fn new(r: &UserActionRecord) -> Self {
+        Self {
+            pk: Self::key(&r.key).pk,
+            caller_id: r.caller_id.clone(),
+            binding: r.binding.clone(),
+            expires_at: r.expires_at,
+            spent_at: None,
+        }
+    }
+}
