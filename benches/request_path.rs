@@ -43,14 +43,14 @@ const ALL_OPERATIONS: [&str; 4] = [
 ];
 
 fn identity(user_id: &str, username: &str, kind: UserKind, service_account: bool) -> Identity {
-    Identity {
-        user_id: UserId::parse(user_id).expect("id"),
-        org_id: OrgId::parse(ORG).expect("id"),
-        username: Username::parse(username).expect("name"),
+    let mut identity = Identity::new(
+        OrgId::parse(ORG).expect("id"),
+        Username::parse(username).expect("name"),
         kind,
-        is_service_account: service_account,
-        active: true,
-    }
+        service_account,
+    );
+    identity.user_id = UserId::parse(user_id).expect("id");
+    identity
 }
 
 /// Answers like a healthy directory, from memory.

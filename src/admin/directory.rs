@@ -97,14 +97,12 @@ impl Admin {
         username_: &str,
         kind: UserKind,
     ) -> Result<String, AdminError> {
-        let identity = Identity {
-            user_id: UserId::mint(),
-            org_id: parse(org_id, "org", OrgId::parse)?,
-            username: username(username_)?,
+        let identity = Identity::new(
+            parse(org_id, "org", OrgId::parse)?,
+            username(username_)?,
             kind,
-            is_service_account: false,
-            active: true,
-        };
+            false,
+        );
         self.directory
             .create_identity(&identity)
             .await
@@ -115,9 +113,11 @@ impl Admin {
     /// Deactivates a user or service account; its tokens stop working at once.
     pub async fn deactivate_user(&self, user_id: &str) -> Result<(), AdminError> {
         let id = parse(user_id, "user", UserId::parse)?;
-        let identity = self.identity(&id).await?;
+        let mut identity = self.identity(&id).await?;
+        identity.active = false;
+        identity.cut_off = Some(UnixTime::now());
         self.directory
-            .set_active(&identity, false)
+            .save_identity(&identity)
             .await
             .map_err(|e| AdminError::from_write(e, &format!("user {user_id}")))
     }
@@ -157,15 +157,9 @@ impl Admin {
         let org_id = parse(req.org_id, "org", OrgId::parse)?;
         check_days_valid(req.days_valid)?;
         let credential = key_credential(req.public_key_pem)?;
-        let identity = Identity {
-            user_id: UserId::mint(),
-            org_id,
-            username: username(req.name)
-                .map_err(|_| AdminError::Invalid("name must be 1 to 256 bytes".into()))?,
-            kind: UserKind::CustomerEmployee,
-            is_service_account: true,
-            active: true,
-        };
+        let name = username(req.name)
+            .map_err(|_| AdminError::Invalid("name must be 1 to 256 bytes".into()))?;
+        let identity = Identity::new(org_id, name, UserKind::CustomerEmployee, true);
         // Signed before anything is written: a token whose record never
         // lands is refused everywhere (service account tokens must be on record).
         let (record, token) = self

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::domain::ids::{OrgId, TokenId, UserId};
 use crate::domain::model::{Caller, TokenKind};
 use crate::domain::secret;
+use crate::domain::time::UnixTime;
 use crate::domain::token::{Claims, AUDIENCE};
 use crate::domain::verified_tokens::{self, Validity, VerifiedTokens};
 use crate::error::Error;
@@ -131,6 +132,7 @@ impl KeyRing {
             org_id: OrgId::parse(&claims.app_metadata.org_id).ok_or(Error::NotAuthorized)?,
             token_id: TokenId::parse(&claims.jti).ok_or(Error::NotAuthorized)?,
             token_kind: kind,
+            issued_at: UnixTime::from_secs(claims.iat),
         };
         self.verified.insert(key, caller.clone(), validity, now);
         Ok(caller)

@@ -49,7 +49,60 @@ pub struct Identity {
     pub username: Username,
     pub kind: UserKind,
     pub is_service_account: bool,
+    /// False once deactivated or archived.
     pub active: bool,
+    /// Archived (deleted) for good; the username stays taken.
+    pub archived: bool,
+    /// True once the user registered a credential of its own.
+    pub registered: bool,
+    /// The first credential the user registered.
+    pub credential_uuid: Option<CredentialId>,
+    /// The platform's own id for the user, stored and echoed.
+    pub external_id: Option<String>,
+    pub is_sso_required: bool,
+    /// Tokens of this identity issued at or before this instant are
+    /// refused (logout of all sessions, deactivation): no token list needed.
+    pub cut_off: Option<UnixTime>,
+}
+
+impl Identity {
+    /// A new, active identity that has registered nothing yet.
+    pub fn new(
+        org_id: OrgId,
+        username: Username,
+        kind: UserKind,
+        is_service_account: bool,
+    ) -> Self {
+        Self {
+            user_id: UserId::mint(),
+            org_id,
+            username,
+            kind,
+            is_service_account,
+            active: true,
+            archived: false,
+            registered: false,
+            credential_uuid: None,
+            external_id: None,
+            is_sso_required: false,
+            cut_off: None,
+        }
+    }
+
+    /// True when a token issued at `issued_at` was cut off.
+    pub fn is_cut_off(&self, issued_at: UnixTime) -> bool {
+        self.cut_off.is_some_and(|c| issued_at <= c)
+    }
+
+    /// The `iat` of a token issued now: after the cut-off, so that a
+    /// token issued in the same second as a logout or re-activation is
+    /// not refused (the bearer check allows 60 s of skew).
+    pub fn issue_time(&self, now: UnixTime) -> UnixTime {
+        match self.cut_off {
+            Some(c) if now <= c => c.plus_secs(1),
+            _ => now,
+        }
+    }
 }
 
 /// A Key credential: a public key the identity signs user actions with.
@@ -152,4 +205,42 @@ pub struct Caller {
     pub org_id: OrgId,
     pub token_id: TokenId,
     pub token_kind: TokenKind,
+    /// The token's `iat`, against the identity's cut-off.
+    pub issued_at: UnixTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> Identity {
+        Identity::new(
+            OrgId::mint(),
+            Username::parse("jdoe@example.co").unwrap(),
+            UserKind::EndUser,
+            false,
+        )
+    }
+
+    #[test]
+    fn a_cut_off_refuses_tokens_issued_at_or_before_it() {
+        let mut u = user();
+        let t = UnixTime::from_secs(1_000);
+        assert!(!u.is_cut_off(t));
+        u.cut_off = Some(t);
+        assert!(u.is_cut_off(t.plus_secs(-1)));
+        assert!(u.is_cut_off(t));
+        assert!(!u.is_cut_off(t.plus_secs(1)));
+    }
+
+    #[test]
+    fn tokens_issued_after_a_cut_off_are_never_cut_off() {
+        let mut u = user();
+        let t = UnixTime::from_secs(1_000);
+        assert_eq!(u.issue_time(t), t);
+        u.cut_off = Some(t);
+        // In the same second as the cut-off: one second later.
+        assert!(!u.is_cut_off(u.issue_time(t)));
+        assert_eq!(u.issue_time(t.plus_secs(5)), t.plus_secs(5));
+    }
 }

@@ -46,14 +46,14 @@ mod tests {
     use crate::domain::username::Username;
 
     fn sa() -> Identity {
-        Identity {
-            user_id: UserId::parse("us-01jtb-imrht-edl9flkevj8gev5j").unwrap(),
-            org_id: OrgId::parse("or-01jtb-imrht-edl9flkevj8gev5j").unwrap(),
-            username: Username::parse("sa").unwrap(),
-            kind: UserKind::CustomerEmployee,
-            is_service_account: true,
-            active: true,
-        }
+        let mut sa = Identity::new(
+            OrgId::parse("or-01jtb-imrht-edl9flkevj8gev5j").unwrap(),
+            Username::parse("sa").unwrap(),
+            UserKind::CustomerEmployee,
+            true,
+        );
+        sa.user_id = UserId::parse("us-01jtb-imrht-edl9flkevj8gev5j").unwrap();
+        sa
     }
 
     #[test]

@@ -83,11 +83,12 @@ pub trait DirectoryWriter: Send + Sync {
         user_id: &UserId,
     ) -> impl Future<Output = Result<Option<Identity>, Error>> + Send;
 
-    /// Writes `identity.active` to every item that carries the identity.
-    fn set_active(
+    /// Rewrites every item that carries the identity (its profile and,
+    /// for users, its username entry), together; refused when it does not
+    /// exist.
+    fn save_identity(
         &self,
         identity: &Identity,
-        active: bool,
     ) -> impl Future<Output = Result<(), WriteError>> + Send;
 
     fn add_credential(

@@ -113,6 +113,7 @@ mod tests {
             org_id: OrgId::parse("or-01jtb-imrht-edl9flkevj8gev5j").unwrap(),
             token_id: TokenId::parse(&format!("to-01jtb-imrht-{n:016}")).unwrap(),
             token_kind: TokenKind::ServiceAccount,
+            issued_at: crate::domain::time::UnixTime::from_secs(100),
         }
     }
 

@@ -97,7 +97,7 @@ fn check_active(caller: &Caller, record: CallerRecord) -> Result<ActiveCaller, E
     let identity = record
         .identity
         .clone()
-        .filter(|i| i.active && i.org_id == caller.org_id)
+        .filter(|i| i.active && i.org_id == caller.org_id && !i.is_cut_off(caller.issued_at))
         .ok_or(Error::NotAuthorized)?;
     let token_ok = match (caller.token_kind, record.token) {
         (_, TokenState::Revoked) => false,

@@ -110,7 +110,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         let claims = build_claims(
             &self.settings.issuer,
             &subject,
-            pre.now.as_secs(),
+            target.issue_time(pre.now).as_secs(),
             self.settings.delegated_token_ttl_secs,
         );
         let input = signing_input(self.signer.key_id(), &claims);

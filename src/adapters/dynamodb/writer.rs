@@ -166,19 +166,23 @@ impl DirectoryWriter for DynamoDirectory {
             .map(IdentityItem::into_identity))
     }
 
-    async fn set_active(&self, identity: &Identity, active: bool) -> Result<(), WriteError> {
-        let steps = IdentityItem::keys(identity)
-            .into_iter()
-            .map(|key| {
-                self.set_status(
-                    key,
-                    Status::of(active),
-                    None,
-                    false,
-                    Refusal::IdentityMissing,
-                )
+    async fn save_identity(&self, identity: &Identity) -> Result<(), WriteError> {
+        let steps = IdentityItem::items(identity)
+            .iter()
+            .map(|item| {
+                let put = built(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(encode(item)?))
+                        .condition_expression("attribute_exists(pk)")
+                        .build(),
+                )?;
+                Ok(Step {
+                    item: TransactWriteItem::builder().put(put).build(),
+                    refusal: Refusal::IdentityMissing,
+                })
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, Error>>()?;
         self.transact(steps).await
     }
 

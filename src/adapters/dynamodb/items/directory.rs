@@ -55,6 +55,17 @@ pub struct IdentityItem {
     #[serde(default)]
     is_service_account: bool,
     status: Status,
+    #[serde(default)]
+    registered: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    credential_uuid: Option<CredentialId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    #[serde(default, rename = "isSSORequired")]
+    is_sso_required: bool,
+    /// Tokens issued at or before it are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cut_off: Option<UnixTime>,
 }
 
 impl IdentityItem {
@@ -87,7 +98,16 @@ impl IdentityItem {
                 username: identity.username.clone(),
                 kind: identity.kind,
                 is_service_account: identity.is_service_account,
-                status: Status::of(identity.active),
+                status: if identity.archived {
+                    Status::Archived
+                } else {
+                    Status::of(identity.active)
+                },
+                registered: identity.registered,
+                credential_uuid: identity.credential_uuid.clone(),
+                external_id: identity.external_id.clone(),
+                is_sso_required: identity.is_sso_required,
+                cut_off: identity.cut_off,
             })
             .collect()
     }
@@ -100,6 +120,12 @@ impl IdentityItem {
             kind: self.kind,
             is_service_account: self.is_service_account,
             active: self.status == Status::Active,
+            archived: self.status == Status::Archived,
+            registered: self.registered,
+            credential_uuid: self.credential_uuid,
+            external_id: self.external_id,
+            is_sso_required: self.is_sso_required,
+            cut_off: self.cut_off,
         }
     }
 }

@@ -38,6 +38,8 @@ pub enum Status {
     Active,
     Inactive,
     Revoked,
+    /// A user deleted for good.
+    Archived,
 }
 
 impl Status {
@@ -54,6 +56,7 @@ impl Status {
             Status::Active => "Active",
             Status::Inactive => "Inactive",
             Status::Revoked => "Revoked",
+            Status::Archived => "Archived",
         }
     }
 }
@@ -137,14 +140,12 @@ mod tests {
     use aws_sdk_dynamodb::types::AttributeValue;
 
     fn identity(is_service_account: bool) -> Identity {
-        Identity {
-            user_id: UserId::mint(),
-            org_id: OrgId::mint(),
-            username: Username::parse("jdoe@example.co").unwrap(),
-            kind: UserKind::EndUser,
+        Identity::new(
+            OrgId::mint(),
+            Username::parse("jdoe@example.co").unwrap(),
+            UserKind::EndUser,
             is_service_account,
-            active: true,
-        }
+        )
     }
 
     #[test]
