@@ -24,6 +24,11 @@ pub enum Error {
     },
     #[error("User not found")]
     UserNotFound,
+    /// The users API's answer for an id it may not show (unknown, another
+    /// org's, a service account's, archived): 404 where delegated login
+    /// answers 401 with the same words.
+    #[error("User not found")]
+    UnknownUser,
     #[error("User account has been deactivated.")]
     UserDeactivated,
     #[error("Challenge token is not valid.")]
@@ -61,7 +66,7 @@ impl Error {
             | Error::NoUsableCredential
             | Error::AssertionInvalid => 401,
             Error::UserActionInvalid | Error::Forbidden { .. } => 403,
-            Error::RouteNotFound => 404,
+            Error::RouteNotFound | Error::UnknownUser => 404,
             Error::MethodNotAllowed => 405,
             Error::PayloadTooLarge => 413,
             Error::Internal(_) => 500,
@@ -77,7 +82,7 @@ impl Error {
             Error::UserActionInvalid => "user_action_invalid",
             Error::NotAuthorized => "not_authorized",
             Error::Forbidden { .. } => "forbidden",
-            Error::UserNotFound => "user_not_found",
+            Error::UserNotFound | Error::UnknownUser => "user_not_found",
             Error::UserDeactivated => "user_deactivated",
             Error::ChallengeInvalid => "challenge_invalid",
             Error::NoUsableCredential => "no_usable_credential",

@@ -307,6 +307,7 @@ impl Admin {
         let assignment = Assignment {
             assignment_id: AssignmentId::mint(),
             permission_id: pm,
+            permission_name: permission.name,
             operations: permission.operations,
             active: true,
         };

@@ -132,6 +132,8 @@ pub struct Permission {
 pub struct Assignment {
     pub assignment_id: AssignmentId,
     pub permission_id: PermissionId,
+    /// The permission's name when it was assigned, for the User object.
+    pub permission_name: String,
     pub operations: Vec<String>,
     pub active: bool,
 }

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use crate::domain::ids::{OrgId, PermissionId, TokenId, UserId};
 use crate::domain::model::{
-    Assignment, CallerRecord, Credential, Identity, Org, Permission, TokenRecord,
+    Assignment, CallerRecord, Credential, Identity, Org, Permission, TokenRecord, UserKind,
 };
 use crate::domain::secret::{Redacted, SecretDigest};
 use crate::domain::time::UnixTime;
@@ -28,6 +28,42 @@ pub trait Directory: Send + Sync {
         org_id: &OrgId,
         username: &Username,
     ) -> impl Future<Output = Result<Option<Identity>, Error>> + Send;
+}
+
+/// A user with the permission assignments its User object lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub identity: Identity,
+    /// Active assignments only.
+    pub assignments: Vec<Assignment>,
+}
+
+/// One page of an org's users, in username order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPage {
+    pub users: Vec<UserRecord>,
+    /// Where the next page starts, if there may be one.
+    pub next: Option<Username>,
+}
+
+/// The users API's reads.
+pub trait UserDirectory: Send + Sync {
+    /// Any identity by id (service accounts and archived users included:
+    /// the use case decides what a caller may see).
+    fn user(
+        &self,
+        user_id: &UserId,
+    ) -> impl Future<Output = Result<Option<UserRecord>, Error>> + Send;
+
+    /// Users of `org_id` (never service accounts, never archived ones),
+    /// after `start_after`, at most `limit`, of `kind` when given.
+    fn list_users(
+        &self,
+        org_id: &OrgId,
+        kind: Option<UserKind>,
+        limit: usize,
+        start_after: Option<&Username>,
+    ) -> impl Future<Output = Result<UserPage, Error>> + Send;
 }
 
 /// Why the directory refused a write: a condition did not hold. Nothing

@@ -6,7 +6,9 @@ use std::future::Future;
 
 use crate::domain::model::{Caller, CallerRecord, Identity, TokenKind, TokenState};
 use crate::domain::nonce::{check_nonce, Nonce};
-use crate::domain::ports::{Directory, ReplayStore, Signer};
+use crate::domain::payload::binding;
+use crate::domain::ports::{Directory, ReplayStore, Signer, Spend};
+use crate::domain::secret::SecretDigest;
 use crate::domain::time::UnixTime;
 use crate::error::Error;
 use crate::service::{timed, ApiRequest, AuthService, Decision};
@@ -88,6 +90,33 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             return Err(Error::NonceReused);
         }
         Ok((active, out))
+    }
+}
+
+impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
+    /// Spends the request's user action, bound to this caller, method,
+    /// path and body (run it inside the authenticate stage, and only once
+    /// the body parsed, so that a refused request does not burn it).
+    pub(crate) async fn spend_user_action(
+        &self,
+        req: &ApiRequest,
+        pre: &Preflight,
+    ) -> Result<Spend, Error> {
+        let Some(token) = &req.user_action else {
+            return Ok(Spend::Invalid);
+        };
+        let key = SecretDigest::of(token.expose().as_bytes());
+        let bound = binding(&pre.caller.user_id, &req.method, &req.path, req.body());
+        self.replay.spend_user_action(&key, &bound, pre.now).await
+    }
+}
+
+/// The contract's answer to a spend (check 5 of every signed write).
+pub(crate) fn require_spent(spend: Result<Spend, Error>) -> Result<(), Error> {
+    match spend? {
+        Spend::Spent => Ok(()),
+        Spend::AlreadySpent => Err(Error::UserActionReused),
+        Spend::Invalid => Err(Error::UserActionInvalid),
     }
 }
 

@@ -4,13 +4,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::TokenId;
 use crate::domain::model::TokenKind;
-use crate::domain::payload::binding;
 use crate::domain::permissions::{self, require, USERS_DELEGATE, USERS_READ};
 use crate::domain::ports::{Directory, ReplayStore, Signer, Spend};
-use crate::domain::secret::{Redacted, SecretDigest};
+use crate::domain::secret::Redacted;
 use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use crate::domain::username::{Username, UsernameError};
 use crate::error::Error;
+use crate::service::caller::require_spent;
 use crate::service::{parse_body, timed, ApiRequest, AuthService, Decision};
 
 #[derive(Deserialize)]
@@ -42,27 +42,12 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     ) -> Result<LoginResponse, Error> {
         let pre = self.preflight(req, decision)?; // 1, 2 (signature, claims)
         let username = parse_login_body(req.body());
-        let ua_key = req
-            .user_action
-            .as_ref()
-            .map(|t| SecretDigest::of(t.expose().as_bytes()));
         let org_id = pre.caller.org_id.clone();
-        let ua_binding = binding(&pre.caller.user_id, &req.method, &req.path, req.body());
 
         // One stage: every DynamoDB read and conditional write at once.
         let work = async {
             let Ok(name) = username.as_ref() else {
                 return (Ok(Spend::Invalid), Ok(None));
-            };
-            let spend = async {
-                match &ua_key {
-                    Some(key) => {
-                        self.replay
-                            .spend_user_action(key, &ua_binding, pre.now)
-                            .await
-                    }
-                    None => Ok(Spend::Invalid),
-                }
             };
             let target = async {
                 match name {
@@ -70,16 +55,11 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
                     None => Ok(None),
                 }
             };
-            tokio::join!(spend, target)
+            tokio::join!(self.spend_user_action(req, &pre), target)
         };
         let (active, (spend, target)) = self.authenticate(&pre, decision, work).await?; // 2 (active), 3
         username?; // 4
-        match spend? {
-            // 5
-            Spend::Spent => {}
-            Spend::AlreadySpent => return Err(Error::UserActionReused),
-            Spend::Invalid => return Err(Error::UserActionInvalid),
-        }
+        require_spent(spend)?; // 5
         let identity = &active.identity;
         if active.caller.token_kind != TokenKind::ServiceAccount || !identity.is_service_account {
             return Err(permissions::forbidden(identity, USERS_DELEGATE)); // 6

@@ -3,7 +3,9 @@
 
 mod action;
 mod caller;
+pub mod lifecycle;
 mod login;
+mod users;
 
 pub use login::parse_login_body;
 
@@ -15,6 +17,7 @@ use crate::domain::secret::Redacted;
 
 pub use action::{ActionInitResponse, ActionResponse};
 pub use login::LoginResponse;
+pub use users::{UserListView, UserView};
 
 /// Lifetime of a signing challenge.
 pub const CHALLENGE_TTL_SECS: i64 = 15 * 60;
@@ -42,6 +45,8 @@ pub struct ApiRequest {
     pub user_action: Option<Redacted<String>>,
     /// Bodies carry signatures and challenges.
     pub body: Redacted<Vec<u8>>,
+    /// The query string's parameters, decoded, in order.
+    pub query: Vec<(String, String)>,
     /// The client's address as API Gateway saw it.
     pub source_ip: Option<String>,
     pub user_agent: Option<String>,
@@ -50,6 +55,14 @@ pub struct ApiRequest {
 impl ApiRequest {
     pub fn body(&self) -> &[u8] {
         self.body.expose()
+    }
+
+    /// The first value of query parameter `name`.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 

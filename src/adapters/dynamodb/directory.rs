@@ -47,7 +47,7 @@ impl DynamoDirectory {
     }
 
     /// Every item of the identity's partition, all pages.
-    async fn identity_items(&self, user_id: &UserId) -> Result<Vec<Item>, Error> {
+    pub(super) async fn identity_items(&self, user_id: &UserId) -> Result<Vec<Item>, Error> {
         self.client
             .query()
             .table_name(&self.table)
@@ -77,7 +77,7 @@ impl DynamoDirectory {
     }
 }
 
-fn caller_record(items: Vec<Item>, token: TokenState) -> CallerRecord {
+pub(super) fn caller_record(items: Vec<Item>, token: TokenState) -> CallerRecord {
     let mut record = CallerRecord {
         identity: None,
         credentials: Vec::new(),

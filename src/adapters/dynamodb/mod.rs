@@ -24,6 +24,7 @@ mod directory;
 mod items;
 mod replay;
 mod tables;
+mod users;
 mod writer;
 
 pub use directory::DynamoDirectory;

@@ -12,6 +12,8 @@ use crate::domain::model::{
 use crate::domain::time::UnixTime;
 use crate::domain::username::Username;
 
+const USERNAME_PREFIX: &str = "USERNAME#";
+
 /// `ORG#<orgId>` / `ORG`.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -74,7 +76,19 @@ impl IdentityItem {
     }
 
     pub fn username_key(org_id: &OrgId, username: &Username) -> Key {
-        Key::directory(org_pk(org_id), format!("USERNAME#{username}"))
+        Key::directory(org_pk(org_id), format!("{USERNAME_PREFIX}{username}"))
+    }
+
+    /// The partition and `sk` prefix under which an org's users are listed
+    /// (their username entries), in username order.
+    pub fn org_users(org_id: &OrgId) -> (String, &'static str) {
+        (org_pk(org_id), USERNAME_PREFIX)
+    }
+
+    /// The username a listing key names.
+    pub fn username_in(key: &Key) -> Option<Username> {
+        let sk = key.sk.as_deref()?.strip_prefix(USERNAME_PREFIX)?;
+        Username::parse(sk).ok()
     }
 
     /// The keys of every item that carries `identity`.
@@ -224,6 +238,8 @@ pub struct AssignmentItem {
     sk: String,
     assignment_id: AssignmentId,
     permission_id: PermissionId,
+    #[serde(default)]
+    permission_name: String,
     #[serde(with = "serde_dynamo::string_set")]
     operations: Vec<String>,
     status: Status,
@@ -244,6 +260,7 @@ impl AssignmentItem {
             sk: key.sk.unwrap_or_default(),
             assignment_id: a.assignment_id.clone(),
             permission_id: a.permission_id.clone(),
+            permission_name: a.permission_name.clone(),
             operations: a.operations.clone(),
             status: Status::of(a.active),
         }
@@ -253,6 +270,7 @@ impl AssignmentItem {
         Assignment {
             assignment_id: self.assignment_id,
             permission_id: self.permission_id,
+            permission_name: self.permission_name,
             operations: self.operations,
             active: self.status == Status::Active,
         }

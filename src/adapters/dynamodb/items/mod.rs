@@ -80,6 +80,15 @@ impl Key {
         Self { pk, sk: None }
     }
 
+    /// The key of a stored item (a page's last evaluated key).
+    pub fn from_item(item: &Item) -> Option<Self> {
+        let get = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+        Some(Self {
+            pk: get(PK)?,
+            sk: get(SK),
+        })
+    }
+
     pub fn to_item(&self) -> Item {
         let mut item = Item::from([(PK.to_string(), AttributeValue::S(self.pk.clone()))]);
         if let Some(sk) = &self.sk {
@@ -174,6 +183,7 @@ mod tests {
         let a = Assignment {
             assignment_id: AssignmentId::mint(),
             permission_id: PermissionId::mint(),
+            permission_name: "read".into(),
             operations: vec!["Auth:Users:Read".into()],
             active: true,
         };
