@@ -9,11 +9,15 @@
 use std::collections::HashSet;
 use std::hint::black_box;
 
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use criterion::{criterion_group, criterion_main, Criterion};
 use delegated_login::domain::bearer::{KeyRing, VerificationKey};
 use delegated_login::domain::credential::PublicKey;
+use delegated_login::domain::der::p256_signature_to_fixed;
 use delegated_login::domain::ids::{OrgId, TokenId, UserId};
 use delegated_login::domain::model::{CallerRecord, Identity, TokenKind, TokenState, UserKind};
 use delegated_login::domain::nonce::{check_nonce, NoncePolicy};
@@ -28,8 +32,6 @@ use delegated_login::domain::unix_now;
 use delegated_login::domain::username::Username;
 use delegated_login::service::{ApiRequest, AuthService, Decision, Settings};
 use delegated_login::Error;
-use p256::ecdsa::signature::Signer as _;
-use p256::pkcs8::EncodePublicKey;
 
 const ISSUER: &str = "https://auth.bench";
 const ORG: &str = "or-00000-00000-0000000000000001";
@@ -128,10 +130,7 @@ impl Signer for FixedSigner {
         "bench-key"
     }
     async fn sign(&self, _: &[u8]) -> Result<Vec<u8>, Error> {
-        Ok(p256::ecdsa::Signature::from_der(&self.0)
-            .expect("DER")
-            .to_bytes()
-            .to_vec())
+        Ok(p256_signature_to_fixed(&self.0).expect("DER").to_vec())
     }
 }
 
@@ -143,11 +142,11 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
-    let spki = key.verifying_key().to_public_key_der().expect("spki");
+    let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).expect("key");
+    let spki = key.public_key().as_der().expect("spki");
     let ring = KeyRing::new(
         ISSUER,
-        vec![VerificationKey::from_p256_spki("bench-key", spki.as_bytes()).expect("key")],
+        vec![VerificationKey::from_p256_spki("bench-key", spki.as_ref()).expect("key")],
     );
     let subject = TokenSubject {
         org_id: ORG,
@@ -161,16 +160,23 @@ fn fixture() -> Fixture {
         "bench-key",
         &build_claims(ISSUER, &subject, unix_now(), 3600),
     );
-    let signature: p256::ecdsa::Signature = key.sign(input.as_bytes());
+    let der = key
+        .sign(&SystemRandom::new(), input.as_bytes())
+        .expect("sign")
+        .as_ref()
+        .to_vec();
     let date = chrono::Utc::now().to_rfc3339();
     let nonce = URL_SAFE_NO_PAD.encode(format!(
         r#"{{"uuid":"0f6a3b7c-8d9e-4f00-a1b2-c3d4e5f60718","date":"{date}"}}"#
     ));
     Fixture {
         ring,
-        bearer: format!("Bearer {}", assemble(&input, &signature.to_bytes())),
+        bearer: format!(
+            "Bearer {}",
+            assemble(&input, &p256_signature_to_fixed(&der).expect("DER"))
+        ),
         nonce,
-        der: signature.to_der().as_bytes().to_vec(),
+        der,
     }
 }
 
@@ -234,27 +240,28 @@ fn pieces(c: &mut Criterion) {
         })
     });
     c.bench_function("credential_verify_p256", |b| {
-        use p256::pkcs8::{EncodePublicKey as _, LineEnding};
-        let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
-        let pem = key
-            .verifying_key()
-            .to_public_key_pem(LineEnding::LF)
-            .expect("pem");
+        let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).expect("key");
+        let spki = key.public_key().as_der().expect("spki");
+        let base64 = base64::engine::general_purpose::STANDARD.encode(spki.as_ref());
+        let lines: Vec<&str> = base64
+            .as_bytes()
+            .chunks(64)
+            .map(|l| std::str::from_utf8(l).expect("ascii"))
+            .collect();
+        let pem = format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            lines.join("\n")
+        );
         let client_data =
             br#"{"type":"key.get","challenge":"Y2hhbGxlbmdl","origin":"https://app"}"#;
-        let signature: p256::ecdsa::Signature = key.sign(client_data);
-        let der = signature.to_der();
+        let der = key.sign(&SystemRandom::new(), client_data).expect("sign");
         b.iter(|| {
             let key = PublicKey::from_pem(black_box(&pem)).expect("key");
-            assert!(key.verify(client_data, der.as_bytes()));
+            assert!(key.verify(client_data, der.as_ref()));
         })
     });
     c.bench_function("der_to_jose", |b| {
-        b.iter(|| {
-            p256::ecdsa::Signature::from_der(black_box(&f.der))
-                .expect("DER")
-                .to_bytes()
-        })
+        b.iter(|| p256_signature_to_fixed(black_box(&f.der)).expect("DER"))
     });
 }
 
@@ -269,6 +276,7 @@ fn whole_login(c: &mut Criterion) {
             "bench-user-action-token-0000000000000000000".into(),
         )),
         body: Redacted::new(br#"{"username":"jdoe@example.co"}"#.to_vec()),
+        query: Vec::new(),
         source_ip: None,
         user_agent: None,
     };

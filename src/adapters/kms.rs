@@ -8,6 +8,7 @@ use aws_sdk_kms::types::{KeySpec, KeyUsageType, MessageType, SigningAlgorithmSpe
 use aws_sdk_kms::Client;
 
 use crate::domain::bearer::VerificationKey;
+use crate::domain::der::p256_signature_to_fixed;
 use crate::domain::ports::Signer;
 use crate::error::Error;
 
@@ -48,9 +49,10 @@ impl Signer for KmsSigner {
         let der = out
             .signature
             .ok_or_else(|| Error::internal("kms sign", "no signature returned"))?;
-        let signature = p256::ecdsa::Signature::from_der(der.as_ref())
-            .map_err(|e| Error::internal("kms sign", format!("signature is not DER ECDSA: {e}")))?;
-        Ok(signature.to_bytes().to_vec())
+        // KMS returns an ECDSA-Sig-Value; ES256 carries r || s.
+        let signature = p256_signature_to_fixed(der.as_ref())
+            .ok_or_else(|| Error::internal("kms sign", "signature is not DER ECDSA on P-256"))?;
+        Ok(signature.to_vec())
     }
 }
 

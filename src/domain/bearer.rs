@@ -9,6 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use std::sync::Arc;
 
+use crate::domain::der;
 use crate::domain::ids::{OrgId, TokenId, UserId};
 use crate::domain::model::{Caller, TokenKind};
 use crate::domain::secret;
@@ -41,14 +42,19 @@ impl std::fmt::Debug for VerificationKey {
 impl VerificationKey {
     /// A P-256 key from its SubjectPublicKeyInfo DER (what KMS returns).
     pub fn from_p256_spki(kid: &str, spki_der: &[u8]) -> Result<Self, String> {
-        use p256::elliptic_curve::sec1::ToEncodedPoint;
-        use p256::pkcs8::DecodePublicKey;
-        let key = p256::PublicKey::from_public_key_der(spki_der)
-            .map_err(|e| format!("not a P-256 public key: {e}"))?;
-        let point = key.to_encoded_point(false);
-        let (Some(x), Some(y)) = (point.x(), point.y()) else {
-            return Err("P-256 public key has no affine coordinates".into());
+        use aws_lc_rs::signature::{ParsedPublicKey, ECDSA_P256_SHA256_FIXED};
+        let point = der::parse_spki(spki_der)
+            .filter(|spki| spki.algorithm == der::SpkiAlgorithm::P256)
+            .ok_or("not a P-256 SubjectPublicKeyInfo")?
+            .key;
+        // The uncompressed SEC 1 form, 0x04 || x || y, as KMS sends it.
+        let Some((&0x04, xy)) = point.split_first().filter(|(_, xy)| xy.len() == 64) else {
+            return Err("P-256 public key is not an uncompressed point".into());
         };
+        // The point must be on the curve.
+        ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, spki_der)
+            .map_err(|e| format!("not a P-256 public key: {e}"))?;
+        let (x, y) = xy.split_at(32);
         let (x, y) = (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y));
         let decoding = DecodingKey::from_ec_components(&x, &y).map_err(|e| e.to_string())?;
         let jwk = serde_json::json!({
@@ -168,8 +174,12 @@ fn validity(claims: &Claims) -> Validity {
 mod tests {
     use super::*;
     use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
-    use p256::ecdsa::signature::Signer as _;
-    use p256::pkcs8::EncodePublicKey;
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{
+        EcdsaKeyPair, KeyPair, ECDSA_P256K1_SHA256_ASN1_SIGNING, ECDSA_P256_SHA256_ASN1_SIGNING,
+        ECDSA_P256_SHA256_FIXED_SIGNING,
+    };
 
     const ISS: &str = "https://issuer.test";
     const ORG: &str = "or-01jtb-imrht-edl9flkevj8gev5j";
@@ -177,14 +187,15 @@ mod tests {
     const TOKEN: &str = "to-01jtb-imrht-edl9flkevj8gev5j";
 
     struct Issuer {
-        key: p256::ecdsa::SigningKey,
+        /// Signs in the fixed `r || s` form ES256 carries.
+        key: EcdsaKeyPair,
         ring: KeyRing,
     }
 
     fn issuer() -> Issuer {
-        let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
-        let spki = key.verifying_key().to_public_key_der().unwrap();
-        let vk = VerificationKey::from_p256_spki("kid-1", spki.as_bytes()).unwrap();
+        let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+        let spki = key.public_key().as_der().unwrap();
+        let vk = VerificationKey::from_p256_spki("kid-1", spki.as_ref()).unwrap();
         Issuer {
             key,
             ring: KeyRing::new(ISS, vec![vk]),
@@ -202,9 +213,9 @@ mod tests {
         }
     }
 
-    fn sign_raw(key: &p256::ecdsa::SigningKey, input: &str) -> String {
-        let sig: p256::ecdsa::Signature = key.sign(input.as_bytes());
-        assemble(input, &sig.to_bytes())
+    fn sign_raw(key: &EcdsaKeyPair, input: &str) -> String {
+        let sig = key.sign(&SystemRandom::new(), input.as_bytes()).unwrap();
+        assemble(input, sig.as_ref())
     }
 
     fn token(i: &Issuer, claims: &Claims) -> String {
@@ -366,8 +377,13 @@ mod tests {
         // r = s = 0, and a DER signature where JOSE wants 64 bytes.
         let input = signing_input("kid-1", &good);
         cases.push(("zero signature", assemble(&input, &[0u8; 64])));
-        let der: p256::ecdsa::Signature = i.key.sign(input.as_bytes());
-        cases.push(("DER signature", assemble(&input, der.to_der().as_bytes())));
+        let pkcs8 = i.key.to_pkcs8v1().unwrap();
+        let der_key =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
+        let der = der_key
+            .sign(&SystemRandom::new(), input.as_bytes())
+            .unwrap();
+        cases.push(("DER signature", assemble(&input, der.as_ref())));
         // Other algorithms with a valid-looking header.
         for alg in ["ES384", "RS256", "PS256", "EdDSA"] {
             let header =
@@ -469,6 +485,43 @@ mod tests {
                 Err(Error::NotAuthorized),
                 "{h:?}"
             );
+        }
+    }
+
+    #[test]
+    fn issuer_keys_are_uncompressed_p256_points() {
+        use crate::domain::der::testing::ec_spki;
+        let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+        let point = key.public_key().as_ref();
+        let spki = key.public_key().as_der().unwrap();
+        let vk = VerificationKey::from_p256_spki("kid-1", spki.as_ref()).unwrap();
+        assert_eq!(
+            URL_SAFE_NO_PAD
+                .decode(vk.jwk["x"].as_str().unwrap())
+                .unwrap(),
+            &point[1..33]
+        );
+        assert_eq!(
+            URL_SAFE_NO_PAD
+                .decode(vk.jwk["y"].as_str().unwrap())
+                .unwrap(),
+            &point[33..]
+        );
+        assert_eq!(ec_spki(false, point), spki.as_ref());
+        let k1 = EcdsaKeyPair::generate(&ECDSA_P256K1_SHA256_ASN1_SIGNING).unwrap();
+        let compressed = [&[0x02 | (point[64] & 1)][..], &point[1..33]].concat();
+        let mut off_curve = point.to_vec();
+        off_curve[64] ^= 1;
+        for der in [
+            k1.public_key().as_der().unwrap().as_ref().to_vec(),
+            ec_spki(false, k1.public_key().as_ref()),
+            ec_spki(false, &compressed),
+            ec_spki(false, &off_curve),
+            ec_spki(false, &point[..64]),
+            spki.as_ref()[..spki.as_ref().len() - 1].to_vec(),
+            Vec::new(),
+        ] {
+            assert!(VerificationKey::from_p256_spki("kid-1", &der).is_err());
         }
     }
 

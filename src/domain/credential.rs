@@ -2,8 +2,16 @@
 //! the client's optional `algorithm` field says.
 //!
 //! ECDSA (P-256, secp256k1): SHA-256, DER. Ed25519: raw 64 bytes.
-//! RSA: PKCS#1 v1.5 with SHA-256.
+//! RSA: PKCS#1 v1.5 with SHA-256. All four are verified by aws-lc.
 
+use aws_lc_rs::signature::{
+    ParsedPublicKey, VerificationAlgorithm, ECDSA_P256K1_SHA256_ASN1, ECDSA_P256_SHA256_ASN1,
+    ED25519, RSA_PKCS1_2048_8192_SHA256,
+};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+use crate::domain::der::{self, SpkiAlgorithm};
 use crate::error::Error;
 
 /// Kinds of public key a Key credential may hold.
@@ -17,89 +25,185 @@ pub enum KeyType {
 
 /// Smallest RSA modulus accepted at registration.
 const MIN_RSA_BITS: usize = 2048;
+/// Largest RSA modulus accepted: the most `RSA_PKCS1_2048_8192_SHA256`
+/// verifies.
+const MAX_RSA_BITS: usize = 8192;
+
+const PEM_BEGIN: &str = "-----BEGIN PUBLIC KEY-----";
+const PEM_END: &str = "-----END PUBLIC KEY-----";
+
+/// Encodings of the edwards25519 points of small order (1, 2, 4, 8) with
+/// the sign bit cleared, and the non-canonical encodings of y = 0 and
+/// y = 1 (as p and p + 1). A public key or an `R` among them (whatever its
+/// sign bit) verifies nothing, as in ed25519-dalek's `verify_strict`: with
+/// such a key, signatures can be made without the private key.
+const ED25519_SMALL_ORDER: [[u8; 32]; 7] = [
+    // y = 0 (order 4) and y = 1 (the identity).
+    [0; 32],
+    small_y(1),
+    // The two y of the points of order 8.
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ],
+    // y = p - 1 (order 2), then y = p and y = p + 1.
+    near_p(0xec),
+    near_p(0xed),
+    near_p(0xee),
+];
+
+/// `y` little-endian, for small `y`.
+const fn small_y(y: u8) -> [u8; 32] {
+    let mut out = [0; 32];
+    out[0] = y;
+    out
+}
+
+/// 2^255 - 19 + (low - 0xed), little-endian.
+const fn near_p(low: u8) -> [u8; 32] {
+    let mut out = [0xff; 32];
+    out[0] = low;
+    out[31] = 0x7f;
+    out
+}
+
+/// True when `encoding` is one of `ED25519_SMALL_ORDER`, ignoring the sign bit.
+fn ed25519_small_order(encoding: &[u8]) -> bool {
+    let Some((&last, rest)) = encoding.split_last() else {
+        return false;
+    };
+    ED25519_SMALL_ORDER
+        .iter()
+        .any(|point| point[..31] == *rest && point[31] == last & 0x7f)
+}
 
 /// A parsed credential public key.
-pub enum PublicKey {
-    P256(p256::ecdsa::VerifyingKey),
-    Secp256k1(k256::ecdsa::VerifyingKey),
-    Ed25519(ed25519_dalek::VerifyingKey),
-    Rsa(Box<rsa::RsaPublicKey>),
+pub struct PublicKey {
+    key_type: KeyType,
+    /// Parsed once, for every verification; `None` for an Ed25519 key of
+    /// small order, which verifies nothing.
+    key: Option<ParsedPublicKey>,
+}
+
+fn unsupported() -> Error {
+    Error::bad_request(
+        "public key must be a PEM SubjectPublicKeyInfo of a P-256, secp256k1, Ed25519 or RSA key",
+    )
+}
+
+/// The DER inside a `PUBLIC KEY` PEM, however its base64 is wrapped.
+fn pem_der(pem: &str) -> Option<Vec<u8>> {
+    let body = pem.trim().strip_prefix(PEM_BEGIN)?.strip_suffix(PEM_END)?;
+    let base64: Vec<u8> = body.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    STANDARD.decode(base64).ok()
 }
 
 impl PublicKey {
     /// Parses a PEM SubjectPublicKeyInfo of any supported type.
     pub fn from_pem(pem: &str) -> Result<Self, Error> {
-        use p256::pkcs8::DecodePublicKey;
-        if let Ok(k) = p256::ecdsa::VerifyingKey::from_public_key_pem(pem) {
-            return Ok(PublicKey::P256(k));
-        }
-        if let Ok(k) = k256::ecdsa::VerifyingKey::from_public_key_pem(pem) {
-            return Ok(PublicKey::Secp256k1(k));
-        }
-        if let Ok(k) = ed25519_dalek::VerifyingKey::from_public_key_pem(pem) {
-            return Ok(PublicKey::Ed25519(k));
-        }
-        if let Ok(k) = rsa::RsaPublicKey::from_public_key_pem(pem) {
-            use rsa::traits::PublicKeyParts;
-            if k.size() * 8 < MIN_RSA_BITS {
-                return Err(Error::bad_request(
-                    "RSA public keys must have at least 2048 bits",
-                ));
-            }
-            return Ok(PublicKey::Rsa(Box::new(k)));
-        }
-        Err(Error::bad_request(
-            "public key must be a PEM SubjectPublicKeyInfo of a P-256, secp256k1, Ed25519 or RSA key",
-        ))
+        let der = pem_der(pem).ok_or_else(unsupported)?;
+        let spki = der::parse_spki(&der).ok_or_else(unsupported)?;
+        let (key_type, algorithm): (KeyType, &'static dyn VerificationAlgorithm) =
+            match spki.algorithm {
+                SpkiAlgorithm::P256 => (KeyType::P256, &ECDSA_P256_SHA256_ASN1),
+                SpkiAlgorithm::Secp256k1 => (KeyType::Secp256k1, &ECDSA_P256K1_SHA256_ASN1),
+                SpkiAlgorithm::Ed25519 => (KeyType::Ed25519, &ED25519),
+                SpkiAlgorithm::Rsa => {
+                    let bits = der::rsa_modulus_bits(spki.key).ok_or_else(unsupported)?;
+                    if bits < MIN_RSA_BITS {
+                        return Err(Error::bad_request(
+                            "RSA public keys must have at least 2048 bits",
+                        ));
+                    }
+                    if bits > MAX_RSA_BITS {
+                        return Err(Error::bad_request(
+                            "RSA public keys must have at most 8192 bits",
+                        ));
+                    }
+                    (KeyType::Rsa, &RSA_PKCS1_2048_8192_SHA256)
+                }
+            };
+        // aws-lc checks the rest: the point is on the named curve, the
+        // Ed25519 key is 32 bytes, the RSA key's exponent is sound.
+        let key = ParsedPublicKey::new(algorithm, &der).map_err(|_| unsupported())?;
+        let usable = key_type != KeyType::Ed25519 || !ed25519_small_order(spki.key);
+        Ok(Self {
+            key_type,
+            key: usable.then_some(key),
+        })
     }
 
     pub fn key_type(&self) -> KeyType {
-        match self {
-            PublicKey::P256(_) => KeyType::P256,
-            PublicKey::Secp256k1(_) => KeyType::Secp256k1,
-            PublicKey::Ed25519(_) => KeyType::Ed25519,
-            PublicKey::Rsa(_) => KeyType::Rsa,
-        }
+        self.key_type
     }
 
     /// True when `signature` is this key's signature over `message`.
+    ///
+    /// ECDSA accepts both high and low S (OpenSSL-based signers do not
+    /// normalise S) but only DER, not the fixed 64-byte form. Ed25519 is
+    /// strict: S below the group order (aws-lc), no small-order R or key.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        use p256::ecdsa::signature::Verifier;
-        match self {
-            // aws-lc's assembly verifies about 4x faster than p256's field
-            // arithmetic (the most common credential, on every user action);
-            // like the other arms it accepts both high and low S.
-            PublicKey::P256(k) => {
-                use aws_lc_rs::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_ASN1};
-                let point = k.to_encoded_point(false);
-                UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, point.as_bytes())
-                    .verify(message, signature)
-                    .is_ok()
-            }
-            // OpenSSL-based signers do not normalise S; k256 insists on low S.
-            PublicKey::Secp256k1(k) => k256::ecdsa::Signature::from_der(signature)
-                .map(|s| s.normalize_s().unwrap_or(s))
-                .is_ok_and(|s| k.verify(message, &s).is_ok()),
-            PublicKey::Ed25519(k) => ed25519_dalek::Signature::from_slice(signature)
-                .is_ok_and(|s| k.verify_strict(message, &s).is_ok()),
-            PublicKey::Rsa(k) => {
-                let key = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new((**k).clone());
-                rsa::pkcs1v15::Signature::try_from(signature)
-                    .is_ok_and(|s| key.verify(message, &s).is_ok())
-            }
+        let Some(key) = &self.key else {
+            return false;
+        };
+        if self.key_type == KeyType::Ed25519
+            && (signature.len() != 64 || ed25519_small_order(&signature[..32]))
+        {
+            return false;
         }
+        key.verify_sig(message, signature).is_ok()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use p256::ecdsa::signature::Signer;
-    use p256::pkcs8::EncodePublicKey;
-    use rand_core::OsRng;
+    use crate::domain::der::testing::{
+        ec_spki, ecdsa_signature, ecdsa_signature_parts, ed25519_spki, rsa_spki,
+    };
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{
+        EcdsaKeyPair, EcdsaSigningAlgorithm, Ed25519KeyPair, KeyPair, UnparsedPublicKey,
+        ECDSA_P256K1_SHA256_ASN1_SIGNING, ECDSA_P256_SHA256_ASN1_SIGNING, RSA_PKCS1_SHA256,
+    };
+    use proptest::prelude::*;
 
-    const LF: p256::pkcs8::LineEnding = p256::pkcs8::LineEnding::LF;
     const MSG: &[u8] = br#"{"type":"key.get","challenge":"abc"}"#;
+    /// Group orders, big-endian (SEC 2 §2.4.1, §2.4.2).
+    const P256_N: [u8; 32] = [
+        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63,
+        0x25, 0x51,
+    ];
+    const SECP256K1_N: [u8; 32] = [
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xfe, 0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36,
+        0x41, 0x41,
+    ];
+
+    /// A `PUBLIC KEY` PEM with lines of `width` base64 characters.
+    fn pem(der: &[u8], width: usize, newline: &str) -> String {
+        let body = STANDARD.encode(der);
+        let mut out = format!("{PEM_BEGIN}{newline}");
+        for line in body.as_bytes().chunks(width) {
+            out.push_str(std::str::from_utf8(line).unwrap());
+            out.push_str(newline);
+        }
+        out.push_str(PEM_END);
+        out.push_str(newline);
+        out
+    }
+
+    fn pem64(der: &[u8]) -> String {
+        pem(der, 64, "\n")
+    }
 
     fn check(pem: &str, kind: KeyType, good: &[u8], other_msg_sig: &[u8]) {
         let key = PublicKey::from_pem(pem).unwrap();
@@ -112,87 +216,248 @@ mod tests {
         flipped[last] ^= 1;
         assert!(!key.verify(MSG, &flipped));
         assert!(!key.verify(MSG, &[]));
+        assert!(!key.verify(MSG, &good[..good.len() - 1]));
+        assert!(!key.verify(MSG, &[good, &[0][..]].concat()));
+    }
+
+    /// `n - s`: the other valid S of an ECDSA signature.
+    fn negate(n: &[u8; 32], s: &[u8; 32]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        let mut borrow = 0i16;
+        for i in (0..32).rev() {
+            let d = i16::from(n[i]) - i16::from(s[i]) - borrow;
+            borrow = i16::from(d < 0);
+            out[i] = (d + (borrow << 8)) as u8;
+        }
+        assert_eq!(borrow, 0);
+        out
+    }
+
+    fn ecdsa(alg: &'static EcdsaSigningAlgorithm) -> (EcdsaKeyPair, String) {
+        let key = EcdsaKeyPair::generate(alg).unwrap();
+        let pem = pem64(key.public_key().as_der().unwrap().as_ref());
+        (key, pem)
+    }
+
+    fn sign(key: &EcdsaKeyPair, msg: &[u8]) -> Vec<u8> {
+        key.sign(&SystemRandom::new(), msg)
+            .unwrap()
+            .as_ref()
+            .to_vec()
+    }
+
+    /// DER ECDSA on either curve: valid, tampered, and with S = n - S (as
+    /// OpenSSL may produce) accepted too.
+    fn check_ecdsa(alg: &'static EcdsaSigningAlgorithm, kind: KeyType, n: &[u8; 32]) {
+        let (sk, pem) = ecdsa(alg);
+        let sig = sign(&sk, MSG);
+        check(&pem, kind, &sig, &sign(&sk, b"x"));
+        let key = PublicKey::from_pem(&pem).unwrap();
+        let (r, s) = ecdsa_signature_parts(&sig);
+        let flipped = ecdsa_signature(&r, &negate(n, &s));
+        assert_ne!(flipped, sig);
+        // Whichever of S and n - S is the high one, both are accepted.
+        assert!(key.verify(MSG, &flipped));
+        // S + n and S = 0 are not S.
+        assert!(!key.verify(MSG, &ecdsa_signature(&r, &[0])));
+        assert!(!key.verify(MSG, &ecdsa_signature(&r, n)));
+        // The fixed 64-byte form (JOSE) is not DER and is refused.
+        assert!(!key.verify(MSG, &[r, s].concat()));
+        // A non-minimal INTEGER is not DER either: r with an extra 0x00.
+        let mut padded = vec![0x30, sig[1] + 1, 0x02, sig[3] + 1, 0x00];
+        padded.extend_from_slice(&sig[4..]);
+        assert!(!key.verify(MSG, &padded));
     }
 
     #[test]
     fn p256_der() {
-        let sk = p256::ecdsa::SigningKey::random(&mut OsRng);
-        let pem = sk.verifying_key().to_public_key_pem(LF).unwrap();
-        let sig: p256::ecdsa::Signature = sk.sign(MSG);
-        let other: p256::ecdsa::Signature = sk.sign(b"x");
-        check(
-            &pem,
-            KeyType::P256,
-            sig.to_der().as_bytes(),
-            other.to_der().as_bytes(),
-        );
-        // JOSE's fixed 64-byte form is not DER and is refused.
-        assert!(!PublicKey::from_pem(&pem)
-            .unwrap()
-            .verify(MSG, &sig.to_bytes()));
-        // High S (n - S), as OpenSSL-based signers may send, is accepted.
-        let (r, s) = sig.split_scalars();
-        let high = p256::ecdsa::Signature::from_scalars(r, -*s).unwrap();
-        assert_ne!(high, sig);
-        assert!(PublicKey::from_pem(&pem)
-            .unwrap()
-            .verify(MSG, high.to_der().as_bytes()));
+        check_ecdsa(&ECDSA_P256_SHA256_ASN1_SIGNING, KeyType::P256, &P256_N);
     }
 
     #[test]
     fn secp256k1_der_with_high_s() {
-        let sk = k256::ecdsa::SigningKey::random(&mut OsRng);
-        let pem = sk.verifying_key().to_public_key_pem(LF).unwrap();
-        let sig: k256::ecdsa::Signature = sk.sign(MSG);
-        let other: k256::ecdsa::Signature = sk.sign(b"x");
-        check(
-            &pem,
+        check_ecdsa(
+            &ECDSA_P256K1_SHA256_ASN1_SIGNING,
             KeyType::Secp256k1,
-            sig.to_der().as_bytes(),
-            other.to_der().as_bytes(),
+            &SECP256K1_N,
         );
-        // The same signature with S = n - S, as OpenSSL may produce.
-        let (r, s) = sig.split_scalars();
-        let high = k256::ecdsa::Signature::from_scalars(r, -*s).unwrap();
-        assert!(PublicKey::from_pem(&pem)
-            .unwrap()
-            .verify(MSG, high.to_der().as_bytes()));
     }
 
     #[test]
     fn ed25519_raw() {
-        use ed25519_dalek::pkcs8::EncodePublicKey as _;
-        use ed25519_dalek::Signer as _;
-        let sk =
-            ed25519_dalek::SigningKey::from_bytes(&crate::domain::secret::random_bytes::<32>());
-        let pem = sk.verifying_key().to_public_key_pem(LF).unwrap();
-        check(
-            &pem,
-            KeyType::Ed25519,
-            &sk.sign(MSG).to_bytes(),
-            &sk.sign(b"x").to_bytes(),
-        );
+        let sk = Ed25519KeyPair::generate().unwrap();
+        let pem = pem64(sk.public_key().as_der().unwrap().as_ref());
+        let sig = sk.sign(MSG);
+        check(&pem, KeyType::Ed25519, sig.as_ref(), sk.sign(b"x").as_ref());
+        // S + L, the malleated twin of S, is refused.
+        let l: [u8; 32] = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ];
+        let mut malleated = sig.as_ref().to_vec();
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let sum = u16::from(malleated[32 + i]) + u16::from(l[i]) + carry;
+            malleated[32 + i] = sum as u8;
+            carry = sum >> 8;
+        }
+        assert!(!PublicKey::from_pem(&pem).unwrap().verify(MSG, &malleated));
+    }
+
+    #[test]
+    fn ed25519_small_order_keys_verify_nothing() {
+        // R = the identity, S = 0: for a key A of order dividing the
+        // message's challenge k, [S]B - [k]A is the identity again.
+        let forged = [small_y(1), [0; 32]].concat();
+        for point in ED25519_SMALL_ORDER {
+            for sign_bit in [0, 0x80] {
+                let mut a = point;
+                a[31] |= sign_bit;
+                let key = PublicKey::from_pem(&pem64(&ed25519_spki(&a))).unwrap();
+                assert_eq!(key.key_type(), KeyType::Ed25519);
+                for i in 0..64u8 {
+                    assert!(!key.verify(&[i], &forged), "{a:02x?}");
+                }
+            }
+        }
+        // Without the check, aws-lc accepts the forgery for every one of the
+        // canonical encodings (order 8 or less: for one message in eight).
+        for point in &ED25519_SMALL_ORDER[..5] {
+            let raw = UnparsedPublicKey::new(&ED25519, point);
+            assert!(
+                (0..64u8).any(|i| raw.verify(&[i], &forged).is_ok()),
+                "{point:02x?}"
+            );
+        }
+        // An R of small order is refused whatever the key.
+        let sk = Ed25519KeyPair::generate().unwrap();
+        let key = PublicKey::from_pem(&pem64(sk.public_key().as_der().unwrap().as_ref())).unwrap();
+        for point in ED25519_SMALL_ORDER {
+            assert!(!key.verify(MSG, &[point, [0; 32]].concat()));
+        }
     }
 
     #[test]
     fn rsa_pkcs1v15_sha256() {
-        use rsa::signature::{SignatureEncoding, Signer as _};
-        let sk = rsa::RsaPrivateKey::new(&mut OsRng, 2048).unwrap();
-        let pem = sk.to_public_key().to_public_key_pem(LF).unwrap();
-        let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(sk);
-        check(
-            &pem,
-            KeyType::Rsa,
-            &signer.sign(MSG).to_vec(),
-            &signer.sign(b"x").to_vec(),
-        );
+        let sk = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let pem = pem64(sk.public_key().as_der().unwrap().as_ref());
+        let sign = |msg: &[u8]| {
+            let mut sig = vec![0u8; sk.public_modulus_len()];
+            sk.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), msg, &mut sig)
+                .unwrap();
+            sig
+        };
+        check(&pem, KeyType::Rsa, &sign(MSG), &sign(b"x"));
     }
 
     #[test]
     fn rejects_garbage_and_small_rsa() {
-        assert!(PublicKey::from_pem("not a key").is_err());
-        let small = rsa::RsaPrivateKey::new(&mut OsRng, 1024).unwrap();
-        let pem = small.to_public_key().to_public_key_pem(LF).unwrap();
-        assert!(PublicKey::from_pem(&pem).is_err());
+        for garbage in [
+            String::new(),
+            "not a key".into(),
+            PEM_BEGIN.into(),
+            format!("{PEM_BEGIN}\n{PEM_END}"),
+            format!("{PEM_BEGIN}\n!!!!\n{PEM_END}"),
+            format!("{PEM_BEGIN}\nMAA=\n{PEM_END}"),
+            format!("{PEM_END}\nMAA=\n{PEM_BEGIN}"),
+        ] {
+            assert!(PublicKey::from_pem(&garbage).is_err(), "{garbage}");
+        }
+        let small_message = |bits: usize| {
+            // An odd modulus of exactly `bits` bits, exponent 65537.
+            let mut n = vec![0xc5u8; bits.div_ceil(8)];
+            n[0] = 0xff >> ((8 - bits % 8) % 8);
+            let pem = pem64(&rsa_spki(&n, &[1, 0, 1]));
+            PublicKey::from_pem(&pem).err().map(|e| e.to_string())
+        };
+        for bits in [512, 1024, 2047] {
+            let message = small_message(bits).unwrap();
+            assert!(message.contains("at least 2048 bits"), "{bits}: {message}");
+        }
+        assert!(small_message(8193).unwrap().contains("at most 8192 bits"));
+        // The boundaries themselves parse.
+        assert_eq!(small_message(2048), None);
+        assert_eq!(small_message(8192), None);
+    }
+
+    #[test]
+    fn identifies_each_type_however_the_pem_is_wrapped() {
+        let p256 = ecdsa(&ECDSA_P256_SHA256_ASN1_SIGNING).0;
+        let k1 = ecdsa(&ECDSA_P256K1_SHA256_ASN1_SIGNING).0;
+        let ed = Ed25519KeyPair::generate().unwrap();
+        let rsa = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let keys = [
+            (KeyType::P256, p256.public_key().as_der().unwrap()),
+            (KeyType::Secp256k1, k1.public_key().as_der().unwrap()),
+            (KeyType::Ed25519, ed.public_key().as_der().unwrap()),
+            (KeyType::Rsa, rsa.public_key().as_der().unwrap()),
+        ];
+        for (kind, der) in &keys {
+            let der = der.as_ref();
+            for pem in [
+                pem(der, 64, "\n"),
+                pem(der, 64, "\r\n"),
+                pem(der, 76, "\n"),
+                pem(der, 10_000, "\n"),
+                format!("  {}\n\n", pem(der, 4, " \n\t")),
+            ] {
+                assert_eq!(
+                    PublicKey::from_pem(&pem).unwrap().key_type(),
+                    *kind,
+                    "{pem}"
+                );
+            }
+            // Another label, base64url, a truncated body: refused.
+            let other_label = pem64(der).replace("PUBLIC KEY", "RSA PUBLIC KEY");
+            let url_safe = pem64(der).replace('+', "-").replace('/', "_");
+            let truncated = pem(&der[..der.len() - 1], 64, "\n");
+            assert!(PublicKey::from_pem(&other_label).is_err());
+            assert!(url_safe == pem64(der) || PublicKey::from_pem(&url_safe).is_err());
+            assert!(PublicKey::from_pem(&truncated).is_err());
+        }
+    }
+
+    #[test]
+    fn curves_are_not_interchangeable() {
+        let (p256, p256_pem) = ecdsa(&ECDSA_P256_SHA256_ASN1_SIGNING);
+        let (k1, k1_pem) = ecdsa(&ECDSA_P256K1_SHA256_ASN1_SIGNING);
+        assert_eq!(
+            PublicKey::from_pem(&k1_pem).unwrap().key_type(),
+            KeyType::Secp256k1
+        );
+        assert_eq!(
+            PublicKey::from_pem(&p256_pem).unwrap().key_type(),
+            KeyType::P256
+        );
+        // Each curve's point under the other's OID is not on that curve.
+        let k1_point = k1.public_key().as_ref();
+        let p256_point = p256.public_key().as_ref();
+        assert!(PublicKey::from_pem(&pem64(&ec_spki(false, k1_point))).is_err());
+        assert!(PublicKey::from_pem(&pem64(&ec_spki(true, p256_point))).is_err());
+        // Nor does aws-lc take one curve's key for the other's algorithm.
+        let k1_der = k1.public_key().as_der().unwrap();
+        let p256_der = p256.public_key().as_der().unwrap();
+        assert!(ParsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, k1_der.as_ref()).is_err());
+        assert!(ParsedPublicKey::new(&ECDSA_P256K1_SHA256_ASN1, p256_der.as_ref()).is_err());
+        // And neither key verifies the other's signatures.
+        let k1_key = PublicKey::from_pem(&k1_pem).unwrap();
+        let p256_key = PublicKey::from_pem(&p256_pem).unwrap();
+        assert!(!k1_key.verify(MSG, &sign(&p256, MSG)));
+        assert!(!p256_key.verify(MSG, &sign(&k1, MSG)));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(text in ".{0,300}", bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let wrapped = format!("{PEM_BEGIN}\n{}\n{PEM_END}", STANDARD.encode(&bytes));
+            for pem in [text.as_str(), &wrapped] {
+                if let Ok(key) = PublicKey::from_pem(pem) {
+                    let _ = key.verify(text.as_bytes(), &bytes);
+                }
+            }
+            let (p256, _) = ecdsa(&ECDSA_P256_SHA256_ASN1_SIGNING);
+            let key = PublicKey::from_pem(&pem64(p256.public_key().as_der().unwrap().as_ref())).unwrap();
+            prop_assert!(!key.verify(text.as_bytes(), &bytes));
+        }
     }
 }

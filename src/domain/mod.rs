@@ -4,6 +4,7 @@
 pub mod bearer;
 pub mod client_data;
 pub mod credential;
+pub mod der;
 pub mod ids;
 pub mod model;
 pub mod nonce;

@@ -8,7 +8,6 @@ use std::fmt::Write;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use sha2::{Digest, Sha256};
 
 /// `N` bytes from the operating system's CSPRNG.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
@@ -25,7 +24,9 @@ pub fn new_opaque_token() -> String {
 
 /// SHA-256 of `value`: what a secret is known by once it is checked.
 pub fn digest(value: &[u8]) -> [u8; 32] {
-    Sha256::digest(value).into()
+    let mut out = [0u8; 32];
+    out.copy_from_slice(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, value).as_ref());
+    out
 }
 
 /// Lowercase hex SHA-256 of `value`: the storage key of a secret value.

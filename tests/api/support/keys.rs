@@ -1,9 +1,13 @@
 //! Client-side credential keys of every kind the contract lists.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{
+    EcdsaKeyPair, Ed25519KeyPair, KeyPair, ECDSA_P256K1_SHA256_ASN1_SIGNING,
+    ECDSA_P256_SHA256_ASN1_SIGNING, RSA_PKCS1_SHA256,
+};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use p256::pkcs8::{EncodePublicKey, LineEnding};
-use rand_core::OsRng;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {
@@ -21,64 +25,59 @@ pub const ALL_KINDS: [KeyKind; 4] = [
 ];
 
 pub enum TestKey {
-    P256(p256::ecdsa::SigningKey),
-    Secp256k1(k256::ecdsa::SigningKey),
-    Ed25519(ed25519_dalek::SigningKey),
-    Rsa(
-        Box<rsa::pkcs1v15::SigningKey<sha2::Sha256>>,
-        rsa::RsaPublicKey,
-    ),
+    /// P-256 or secp256k1, signing DER.
+    Ecdsa(EcdsaKeyPair),
+    Ed25519(Ed25519KeyPair),
+    Rsa(aws_lc_rs::rsa::KeyPair),
 }
 
 impl TestKey {
     pub fn generate(kind: KeyKind) -> Self {
         match kind {
-            KeyKind::P256 => TestKey::P256(p256::ecdsa::SigningKey::random(&mut OsRng)),
-            KeyKind::Secp256k1 => TestKey::Secp256k1(k256::ecdsa::SigningKey::random(&mut OsRng)),
-            KeyKind::Ed25519 => {
-                let mut seed = [0u8; 32];
-                rand_core::RngCore::fill_bytes(&mut OsRng, &mut seed);
-                TestKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(&seed))
-            }
-            KeyKind::Rsa2048 => {
-                let sk = rsa::RsaPrivateKey::new(&mut OsRng, 2048).expect("rsa key");
-                let pk = sk.to_public_key();
-                TestKey::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(sk)), pk)
-            }
+            KeyKind::P256 => TestKey::Ecdsa(
+                EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).expect("p256 key"),
+            ),
+            KeyKind::Secp256k1 => TestKey::Ecdsa(
+                EcdsaKeyPair::generate(&ECDSA_P256K1_SHA256_ASN1_SIGNING).expect("secp256k1 key"),
+            ),
+            KeyKind::Ed25519 => TestKey::Ed25519(Ed25519KeyPair::generate().expect("ed25519 key")),
+            KeyKind::Rsa2048 => TestKey::Rsa(
+                aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                    .expect("rsa key"),
+            ),
         }
     }
 
+    /// The SubjectPublicKeyInfo PEM, base64 in lines of 64.
     pub fn public_pem(&self) -> String {
-        match self {
-            TestKey::P256(k) => k.verifying_key().to_public_key_pem(LineEnding::LF),
-            TestKey::Secp256k1(k) => k.verifying_key().to_public_key_pem(LineEnding::LF),
-            TestKey::Ed25519(k) => ed25519_dalek::pkcs8::EncodePublicKey::to_public_key_pem(
-                &k.verifying_key(),
-                LineEnding::LF,
-            ),
-            TestKey::Rsa(_, pk) => pk.to_public_key_pem(LineEnding::LF),
+        let der = match self {
+            TestKey::Ecdsa(k) => k.public_key().as_der(),
+            TestKey::Ed25519(k) => k.public_key().as_der(),
+            TestKey::Rsa(k) => k.public_key().as_der(),
         }
-        .expect("pem")
+        .expect("spki");
+        let body = STANDARD.encode(der.as_ref());
+        let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
+        for line in body.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).expect("base64 is ascii"));
+            pem.push('\n');
+        }
+        pem.push_str("-----END PUBLIC KEY-----\n");
+        pem
     }
 
     /// The signature as the SDK key signers send it: DER for ECDSA, raw
     /// for Ed25519, PKCS#1 v1.5 for RSA; base64url.
     pub fn sign_b64(&self, message: &[u8]) -> String {
-        use p256::ecdsa::signature::{SignatureEncoding, Signer};
+        let rng = SystemRandom::new();
         let bytes: Vec<u8> = match self {
-            TestKey::P256(k) => Signer::<p256::ecdsa::Signature>::sign(k, message)
-                .to_der()
-                .as_bytes()
-                .to_vec(),
-            TestKey::Secp256k1(k) => Signer::<k256::ecdsa::Signature>::sign(k, message)
-                .to_der()
-                .as_bytes()
-                .to_vec(),
-            TestKey::Ed25519(k) => Signer::<ed25519_dalek::Signature>::sign(k, message)
-                .to_bytes()
-                .to_vec(),
-            TestKey::Rsa(k, _) => {
-                Signer::<rsa::pkcs1v15::Signature>::sign(k.as_ref(), message).to_vec()
+            TestKey::Ecdsa(k) => k.sign(&rng, message).expect("sign").as_ref().to_vec(),
+            TestKey::Ed25519(k) => k.sign(message).as_ref().to_vec(),
+            TestKey::Rsa(k) => {
+                let mut sig = vec![0u8; k.public_modulus_len()];
+                k.sign(&RSA_PKCS1_SHA256, &rng, message, &mut sig)
+                    .expect("sign");
+                sig
             }
         };
         URL_SAFE_NO_PAD.encode(bytes)

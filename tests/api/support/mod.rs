@@ -428,10 +428,10 @@ impl<'a> Client<'a> {
     }
 }
 
-/// Verifies an ES256 JWT against a JWKS document with the p256 crate
-/// directly (not the service's code) and returns header and claims.
+/// Verifies an ES256 JWT against a JWKS document with aws-lc directly
+/// (not the service's code) and returns header and claims.
 pub fn verify_with_jwks(token: &str, jwks: &Value) -> (Value, Value) {
-    use p256::ecdsa::signature::Verifier;
+    use aws_lc_rs::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_FIXED};
     let parts: Vec<&str> = token.split('.').collect();
     assert_eq!(parts.len(), 3, "compact JWS");
     let decode = |s: &str| URL_SAFE_NO_PAD.decode(s).expect("base64url");
@@ -450,10 +450,11 @@ pub fn verify_with_jwks(token: &str, jwks: &Value) -> (Value, Value) {
     let mut sec1 = vec![4u8];
     sec1.extend(decode(jwk["x"].as_str().unwrap()));
     sec1.extend(decode(jwk["y"].as_str().unwrap()));
-    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).expect("P-256 point");
-    let signature =
-        p256::ecdsa::Signature::from_slice(&decode(parts[2])).expect("64-byte JOSE signature");
-    key.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
+    assert_eq!(sec1.len(), 65, "P-256 point");
+    let signature = decode(parts[2]);
+    assert_eq!(signature.len(), 64, "64-byte JOSE signature");
+    UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &sec1)
+        .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
         .expect("signature verifies");
     (header, claims)
 }

@@ -1,0 +1,463 @@
+//! The little DER this service reads: SubjectPublicKeyInfo (RFC 5280
+//! §4.1.2.7) of credential and issuer keys, RSAPublicKey (RFC 8017 §A.1.1)
+//! for the modulus size, and ECDSA-Sig-Value (RFC 3279 §2.2.3) as KMS
+//! returns it.
+//!
+//! Strict DER only: definite, minimally encoded lengths, minimal positive
+//! INTEGERs, nothing left over. Anything else is `None`, never a panic.
+//! This only identifies and slices; aws-lc still validates every key it
+//! is handed (point on the curve, RSA exponent, ...).
+
+const SEQUENCE: u8 = 0x30;
+const INTEGER: u8 = 0x02;
+const BIT_STRING: u8 = 0x03;
+const OID: u8 = 0x06;
+
+/// id-ecPublicKey, 1.2.840.10045.2.1 (RFC 5480).
+const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+/// The namedCurve parameter secp256r1 / prime256v1, 1.2.840.10045.3.1.7,
+/// as a whole TLV.
+const PARAMS_P256: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+/// The namedCurve parameter secp256k1, 1.3.132.0.10, as a whole TLV.
+const PARAMS_SECP256K1: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a];
+/// id-Ed25519, 1.3.101.112 (RFC 8410: parameters absent).
+const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+/// rsaEncryption, 1.2.840.113549.1.1.1 (RFC 3279: parameters NULL).
+const OID_RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+const PARAMS_NULL: &[u8] = &[0x05, 0x00];
+
+/// The order n of the P-256 group, big-endian (SEC 2 §2.4.2).
+const P256_ORDER: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+];
+
+/// The public key algorithms (and curves) a SubjectPublicKeyInfo may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SpkiAlgorithm {
+    P256,
+    Secp256k1,
+    Ed25519,
+    Rsa,
+}
+
+/// A SubjectPublicKeyInfo: the algorithm and the subjectPublicKey bits
+/// (a SEC 1 point, 32 raw Ed25519 bytes, or an RSAPublicKey).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Spki<'a> {
+    pub algorithm: SpkiAlgorithm,
+    pub key: &'a [u8],
+}
+
+/// Parses a SubjectPublicKeyInfo of one of the supported algorithms.
+pub(crate) fn parse_spki(der: &[u8]) -> Option<Spki<'_>> {
+    let mut outer = Reader::new(whole(der, SEQUENCE)?);
+    let mut algorithm_id = Reader::new(outer.read(SEQUENCE)?);
+    let bits = outer.read(BIT_STRING)?;
+    outer.finish()?;
+    let oid = algorithm_id.read(OID)?;
+    let params = algorithm_id.rest;
+    let algorithm = match (oid, params) {
+        (OID_EC_PUBLIC_KEY, PARAMS_P256) => SpkiAlgorithm::P256,
+        (OID_EC_PUBLIC_KEY, PARAMS_SECP256K1) => SpkiAlgorithm::Secp256k1,
+        (OID_ED25519, []) => SpkiAlgorithm::Ed25519,
+        (OID_RSA_ENCRYPTION, PARAMS_NULL) => SpkiAlgorithm::Rsa,
+        _ => return None,
+    };
+    // A key is a whole number of bytes: no unused bits.
+    let (&0, key) = bits.split_first()? else {
+        return None;
+    };
+    Some(Spki { algorithm, key })
+}
+
+/// The exact bit length of an RSAPublicKey's modulus.
+pub(crate) fn rsa_modulus_bits(rsa_public_key: &[u8]) -> Option<usize> {
+    let mut fields = Reader::new(whole(rsa_public_key, SEQUENCE)?);
+    let modulus = positive_integer(fields.read(INTEGER)?)?;
+    positive_integer(fields.read(INTEGER)?)?;
+    fields.finish()?;
+    let (&first, _) = modulus.split_first()?;
+    Some(modulus.len() * 8 - first.leading_zeros() as usize)
+}
+
+/// The fixed-width `r || s` (RFC 7518 §3.4, what ES256 carries) of a DER
+/// ECDSA-Sig-Value over P-256; `r` and `s` must lie in `[1, n)`.
+pub fn p256_signature_to_fixed(der: &[u8]) -> Option<[u8; 64]> {
+    let mut fields = Reader::new(whole(der, SEQUENCE)?);
+    let r = positive_integer(fields.read(INTEGER)?)?;
+    let s = positive_integer(fields.read(INTEGER)?)?;
+    fields.finish()?;
+    let mut out = [0u8; 64];
+    let (r_half, s_half) = out.split_at_mut(32);
+    for (value, half) in [(r, r_half), (s, s_half)] {
+        if value.is_empty() || value.len() > 32 {
+            return None;
+        }
+        half[32 - value.len()..].copy_from_slice(value);
+        // Equal-length big-endian byte strings compare as the numbers do.
+        if *half >= P256_ORDER[..] {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// The contents of `input` when it is exactly one `tag` TLV.
+fn whole(input: &[u8], tag: u8) -> Option<&[u8]> {
+    let mut reader = Reader::new(input);
+    let contents = reader.read(tag)?;
+    reader.finish()?;
+    Some(contents)
+}
+
+/// The magnitude of a DER INTEGER's contents, without the sign octet;
+/// empty for zero. Negative and non-minimal encodings are refused.
+fn positive_integer(contents: &[u8]) -> Option<&[u8]> {
+    match contents {
+        [] => None,
+        [first, ..] if first & 0x80 != 0 => None,
+        [0] => Some(&[]),
+        [0, second, ..] if second & 0x80 == 0 => None,
+        [0, rest @ ..] => Some(rest),
+        _ => Some(contents),
+    }
+}
+
+/// Reads TLVs off the front of a byte string.
+struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn new(input: &'a [u8]) -> Self {
+        Self { rest: input }
+    }
+
+    /// The contents of the next TLV, which must have tag `tag`.
+    fn read(&mut self, tag: u8) -> Option<&'a [u8]> {
+        let (&actual, rest) = self.rest.split_first()?;
+        if actual != tag {
+            return None;
+        }
+        let (&first, mut rest) = rest.split_first()?;
+        let len = match first {
+            0..=0x7f => usize::from(first),
+            // Long form of one or two octets, each the shortest possible;
+            // nothing this service reads comes near 64 KiB.
+            0x81 => {
+                let (&len, after) = rest.split_first()?;
+                rest = after;
+                if len < 0x80 {
+                    return None;
+                }
+                usize::from(len)
+            }
+            0x82 => {
+                let (len, after) = rest.split_first_chunk::<2>()?;
+                rest = after;
+                let len = usize::from(u16::from_be_bytes(*len));
+                if len < 0x100 {
+                    return None;
+                }
+                len
+            }
+            // Indefinite length (0x80) is BER, and longer forms are too big.
+            _ => return None,
+        };
+        if rest.len() < len {
+            return None;
+        }
+        let (contents, rest) = rest.split_at(len);
+        self.rest = rest;
+        Some(contents)
+    }
+
+    /// `Some` when nothing is left.
+    fn finish(&self) -> Option<()> {
+        self.rest.is_empty().then_some(())
+    }
+}
+
+/// DER for tests: builders (the inverse of the readers above) and a
+/// curve-agnostic split of ECDSA signatures.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// One TLV with a minimally encoded length.
+    pub fn tlv(tag: u8, contents: &[u8]) -> Vec<u8> {
+        let len = contents.len();
+        let mut out = vec![tag];
+        match len {
+            0..=0x7f => out.push(len as u8),
+            0x80..=0xff => out.extend([0x81, len as u8]),
+            _ => {
+                out.push(0x82);
+                out.extend((len as u16).to_be_bytes());
+            }
+        }
+        out.extend_from_slice(contents);
+        out
+    }
+
+    /// A minimal positive INTEGER of big-endian `magnitude`.
+    pub fn integer(magnitude: &[u8]) -> Vec<u8> {
+        let start = magnitude
+            .iter()
+            .position(|&b| b != 0)
+            .unwrap_or(magnitude.len());
+        let mut contents = magnitude[start..].to_vec();
+        if contents.first().is_none_or(|&b| b & 0x80 != 0) {
+            contents.insert(0, 0);
+        }
+        tlv(super::INTEGER, &contents)
+    }
+
+    /// A DER ECDSA-Sig-Value.
+    pub fn ecdsa_signature(r: &[u8], s: &[u8]) -> Vec<u8> {
+        tlv(super::SEQUENCE, &[integer(r), integer(s)].concat())
+    }
+
+    /// `r` and `s` of a DER ECDSA-Sig-Value on any curve, big-endian and
+    /// left-padded to 32 bytes.
+    pub fn ecdsa_signature_parts(der: &[u8]) -> ([u8; 32], [u8; 32]) {
+        let mut fields = super::Reader::new(super::whole(der, super::SEQUENCE).unwrap());
+        let mut part = || {
+            let value = super::positive_integer(fields.read(super::INTEGER).unwrap()).unwrap();
+            let mut out = [0u8; 32];
+            out[32 - value.len()..].copy_from_slice(value);
+            out
+        };
+        let r = part();
+        let s = part();
+        fields.finish().unwrap();
+        (r, s)
+    }
+
+    /// A SubjectPublicKeyInfo from the algorithm OID's contents, the
+    /// parameters as whole TLVs (or nothing), and the key bytes.
+    pub fn spki(oid: &[u8], params: &[u8], key: &[u8]) -> Vec<u8> {
+        let algorithm = tlv(super::SEQUENCE, &[&tlv(super::OID, oid), params].concat());
+        let bits = tlv(super::BIT_STRING, &[&[0u8][..], key].concat());
+        tlv(super::SEQUENCE, &[algorithm, bits].concat())
+    }
+
+    /// An RSA SubjectPublicKeyInfo of modulus `n` and exponent `e`.
+    pub fn rsa_spki(n: &[u8], e: &[u8]) -> Vec<u8> {
+        let key = tlv(super::SEQUENCE, &[integer(n), integer(e)].concat());
+        spki(super::OID_RSA_ENCRYPTION, super::PARAMS_NULL, &key)
+    }
+
+    /// An EC SubjectPublicKeyInfo on P-256 (`k1 = false`) or secp256k1.
+    pub fn ec_spki(k1: bool, point: &[u8]) -> Vec<u8> {
+        let params = if k1 {
+            super::PARAMS_SECP256K1
+        } else {
+            super::PARAMS_P256
+        };
+        spki(super::OID_EC_PUBLIC_KEY, params, point)
+    }
+
+    /// An Ed25519 SubjectPublicKeyInfo.
+    pub fn ed25519_spki(key: &[u8]) -> Vec<u8> {
+        spki(super::OID_ED25519, &[], key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{
+        EcdsaKeyPair, KeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_ASN1_SIGNING,
+        ECDSA_P256_SHA256_FIXED,
+    };
+    use proptest::prelude::*;
+
+    #[test]
+    fn der_to_fixed_matches_aws_lc_over_many_signatures() {
+        let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).unwrap();
+        let verifier =
+            UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, key.public_key().as_ref().to_vec());
+        let rng = SystemRandom::new();
+        let mut padded = false;
+        // Enough signatures that some r or s has its top bit set (a 33-byte
+        // INTEGER with a 0x00 sign octet; each does with probability 1/2).
+        for i in 0..64u32 {
+            let msg = i.to_be_bytes();
+            let der = key.sign(&rng, &msg).unwrap();
+            let fixed = p256_signature_to_fixed(der.as_ref()).unwrap();
+            assert!(verifier.verify(&msg, &fixed).is_ok());
+            let mut fields = Reader::new(whole(der.as_ref(), SEQUENCE).unwrap());
+            for _ in 0..2 {
+                let int = fields.read(INTEGER).unwrap();
+                padded |= int.len() == 33;
+            }
+        }
+        assert!(padded);
+    }
+
+    #[test]
+    fn der_to_fixed_left_pads_short_integers() {
+        let mut r = [0u8; 32];
+        r[31] = 1;
+        let mut s = [0u8; 32];
+        s[2..].fill(0x7f);
+        let fixed = p256_signature_to_fixed(&ecdsa_signature(&r, &s)).unwrap();
+        assert_eq!(&fixed[..32], &r);
+        assert_eq!(&fixed[32..], &s);
+        // A 33-byte INTEGER: a 0x00 sign octet before a high bit.
+        let high = [0x80u8; 32];
+        let der = ecdsa_signature(&high, &high);
+        assert_eq!(der[3], 33);
+        assert_eq!(p256_signature_to_fixed(&der).unwrap(), [0x80u8; 64]);
+        // n - 1 is the largest value.
+        let mut n1 = P256_ORDER;
+        n1[31] -= 1;
+        assert!(p256_signature_to_fixed(&ecdsa_signature(&n1, &n1)).is_some());
+    }
+
+    #[test]
+    fn der_to_fixed_refuses_what_is_not_strict_der_in_range() {
+        let one = [1u8];
+        let good = ecdsa_signature(&one, &one);
+        assert_eq!(good, [0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01]);
+        assert!(p256_signature_to_fixed(&good).is_some());
+        let too_long = [0x01u8; 33];
+        let bad: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![0x30],
+            vec![0x30, 0x00],
+            // r = 0, s = 0.
+            ecdsa_signature(&[0], &one),
+            ecdsa_signature(&one, &[0]),
+            // r = n, r = n + ..., r of 33 significant bytes.
+            ecdsa_signature(&P256_ORDER, &one),
+            ecdsa_signature(&[0xff; 32], &one),
+            ecdsa_signature(&too_long, &one),
+            // Non-minimal INTEGER (0x00 before a clear top bit), negative
+            // INTEGER, empty INTEGER.
+            vec![0x30, 0x07, 0x02, 0x02, 0x00, 0x01, 0x02, 0x01, 0x01],
+            vec![0x30, 0x06, 0x02, 0x01, 0x81, 0x02, 0x01, 0x01],
+            vec![0x30, 0x05, 0x02, 0x00, 0x02, 0x01, 0x01],
+            // Trailing bytes inside and after the SEQUENCE.
+            vec![0x30, 0x08, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0x05, 0x00],
+            [&good[..], &[0x00]].concat(),
+            // A third INTEGER, one INTEGER, wrong tags.
+            vec![
+                0x30, 0x09, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01,
+            ],
+            vec![0x30, 0x03, 0x02, 0x01, 0x01],
+            vec![0x31, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01],
+            vec![0x30, 0x06, 0x03, 0x01, 0x01, 0x02, 0x01, 0x01],
+            // Long-form length where the short form fits; indefinite length;
+            // a length past the end.
+            vec![0x30, 0x81, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01],
+            vec![0x30, 0x80, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0x00, 0x00],
+            vec![0x30, 0x07, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01],
+            vec![0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x05, 0x01],
+            // 64 bytes that merely start like a SEQUENCE.
+            [0x30u8; 64].to_vec(),
+        ];
+        for der in bad {
+            assert_eq!(p256_signature_to_fixed(&der), None, "{der:02x?}");
+        }
+    }
+
+    #[test]
+    fn lengths_use_the_shortest_form() {
+        let contents = vec![0u8; 0x100];
+        let two = tlv(OID, &contents);
+        assert_eq!(&two[..4], &[OID, 0x82, 0x01, 0x00]);
+        assert_eq!(whole(&two, OID), Some(&contents[..]));
+        let one = tlv(OID, &contents[..0x80]);
+        assert_eq!(&one[..3], &[OID, 0x81, 0x80]);
+        assert_eq!(whole(&one, OID), Some(&contents[..0x80]));
+        // The same TLVs with needlessly long lengths.
+        let mut long_two = vec![OID, 0x82, 0x00, 0x80];
+        long_two.extend_from_slice(&contents[..0x80]);
+        assert_eq!(whole(&long_two, OID), None);
+        let mut three = vec![OID, 0x83, 0x00, 0x01, 0x00];
+        three.extend_from_slice(&contents);
+        assert_eq!(whole(&three, OID), None);
+    }
+
+    #[test]
+    fn spki_names_the_algorithm_and_curve() {
+        let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).unwrap();
+        let der = key.public_key().as_der().unwrap();
+        let parsed = parse_spki(der.as_ref()).unwrap();
+        assert_eq!(parsed.algorithm, SpkiAlgorithm::P256);
+        assert_eq!(parsed.key, key.public_key().as_ref());
+        let point = [4u8; 65];
+        assert_eq!(
+            parse_spki(&ec_spki(true, &point)).unwrap().algorithm,
+            SpkiAlgorithm::Secp256k1
+        );
+        assert_eq!(
+            parse_spki(&ed25519_spki(&[0; 32])).unwrap(),
+            Spki {
+                algorithm: SpkiAlgorithm::Ed25519,
+                key: &[0; 32]
+            }
+        );
+        assert_eq!(
+            parse_spki(&rsa_spki(&[0xc5; 256], &[1, 0, 1]))
+                .unwrap()
+                .algorithm,
+            SpkiAlgorithm::Rsa
+        );
+        // Other curves and algorithms, parameters where none belong (or
+        // none where some do), unused bits, trailing bytes.
+        let p384 = [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
+        let x25519 = [0x2b, 0x65, 0x6e];
+        for der in [
+            spki(OID_EC_PUBLIC_KEY, &p384, &point),
+            spki(OID_EC_PUBLIC_KEY, &[], &point),
+            spki(OID_EC_PUBLIC_KEY, PARAMS_NULL, &point),
+            spki(&x25519, &[], &[0; 32]),
+            spki(OID_ED25519, PARAMS_NULL, &[0; 32]),
+            spki(OID_RSA_ENCRYPTION, &[], &[0x30, 0x00]),
+            spki(OID_RSA_ENCRYPTION, PARAMS_P256, &[0x30, 0x00]),
+            tlv(
+                SEQUENCE,
+                &[
+                    tlv(SEQUENCE, &tlv(OID, OID_ED25519)),
+                    tlv(BIT_STRING, &[&[1u8][..], &[0; 32]].concat()),
+                ]
+                .concat(),
+            ),
+            [&ed25519_spki(&[0; 32])[..], &[0]].concat(),
+        ] {
+            assert_eq!(parse_spki(&der), None, "{der:02x?}");
+        }
+    }
+
+    #[test]
+    fn rsa_modulus_bits_are_exact() {
+        let key = |n: &[u8]| rsa_spki(n, &[1, 0, 1]);
+        let bits = |der: &[u8]| rsa_modulus_bits(parse_spki(der).unwrap().key);
+        assert_eq!(bits(&key(&[0xff; 256])), Some(2048));
+        assert_eq!(
+            bits(&key(&[&[0x7f][..], &[0xff; 255]].concat())),
+            Some(2047)
+        );
+        assert_eq!(
+            bits(&key(&[&[0x01][..], &[0xff; 256]].concat())),
+            Some(2049)
+        );
+        assert_eq!(bits(&key(&[0x00])), None);
+    }
+
+    proptest! {
+        #[test]
+        fn readers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = p256_signature_to_fixed(&bytes);
+            if let Some(spki) = parse_spki(&bytes) {
+                let _ = rsa_modulus_bits(spki.key);
+            }
+            let _ = rsa_modulus_bits(&bytes);
+        }
+    }
+}
