@@ -4,6 +4,8 @@
 mod action;
 mod caller;
 mod login;
+#[cfg(test)]
+mod tests;
 
 pub use login::parse_login_body;
 
