@@ -5,6 +5,8 @@ mod action;
 mod caller;
 pub mod lifecycle;
 mod login;
+#[cfg(test)]
+mod tests;
 mod users;
 
 pub use login::parse_login_body;

@@ -1,0 +1,9 @@
+//! The use cases over the memory ports: every rule of the contract with
+//! real single use, real signatures and no network.
+
+mod action;
+mod decision;
+mod login_order;
+mod login_success;
+mod spend;
+mod support;
