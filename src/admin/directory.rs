@@ -12,6 +12,7 @@ use crate::domain::ports::{DirectoryWriter, Signer};
 use crate::domain::time::UnixTime;
 use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use crate::domain::username::Username;
+use crate::service::lifecycle::{self, NewUser};
 
 /// Longest service account token lifetime, as Dfns allows.
 pub const MAX_TOKEN_DAYS: i64 = 730;
@@ -97,14 +98,14 @@ impl Admin {
         username_: &str,
         kind: UserKind,
     ) -> Result<String, AdminError> {
-        let identity = Identity::new(
-            parse(org_id, "org", OrgId::parse)?,
-            username(username_)?,
+        let new = NewUser {
+            org_id: parse(org_id, "org", OrgId::parse)?,
+            username: username(username_)?,
             kind,
-            false,
-        );
-        self.directory
-            .create_identity(&identity)
+            external_id: None,
+            is_sso_required: false,
+        };
+        let identity = lifecycle::create_user(&self.directory, new)
             .await
             .map_err(|e| AdminError::from_write(e, &format!("user {username_:?} in {org_id}")))?;
         Ok(identity.user_id.to_string())
@@ -113,12 +114,10 @@ impl Admin {
     /// Deactivates a user or service account; its tokens stop working at once.
     pub async fn deactivate_user(&self, user_id: &str) -> Result<(), AdminError> {
         let id = parse(user_id, "user", UserId::parse)?;
-        let mut identity = self.identity(&id).await?;
-        identity.active = false;
-        identity.cut_off = Some(UnixTime::now());
-        self.directory
-            .save_identity(&identity)
+        let identity = self.identity(&id).await?;
+        lifecycle::set_active(&self.directory, identity, false, UnixTime::now())
             .await
+            .map(|_| ())
             .map_err(|e| AdminError::from_write(e, &format!("user {user_id}")))
     }
 
@@ -260,11 +259,14 @@ impl Admin {
         operations: &[String],
     ) -> Result<String, AdminError> {
         let org = parse(org_id, "org", OrgId::parse)?;
-        let operations: Vec<String> = operations
+        // A DynamoDB string set holds each value once.
+        let mut operations: Vec<String> = operations
             .iter()
             .map(|o| o.trim().to_string())
             .filter(|o| !o.is_empty())
             .collect();
+        operations.sort();
+        operations.dedup();
         if operations.is_empty() {
             return Err(AdminError::Invalid(
                 "a permission needs at least one operation".into(),

@@ -160,6 +160,12 @@ pub trait DirectoryWriter: Send + Sync {
     ) -> impl Future<Output = Result<(), WriteError>> + Send;
 }
 
+/// Everything the HTTP entry needs of the directory: one bound instead of
+/// a list that grows with every endpoint.
+pub trait DirectoryStore: Directory + DirectoryWriter + UserDirectory {}
+
+impl<T: Directory + DirectoryWriter + UserDirectory> DirectoryStore for T {}
+
 /// A signing challenge waiting for its assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChallengeRecord {

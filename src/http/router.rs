@@ -3,9 +3,9 @@
 use lambda_http::{Body, Response};
 
 use super::response;
-use crate::domain::ports::{Directory, ReplayStore, Signer};
+use crate::domain::ports::{DirectoryStore, ReplayStore, Signer};
 use crate::error::Error;
-use crate::service::{ApiRequest, AuthService, Decision};
+use crate::service::{ApiRequest, AuthService, Decision, UserChange};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
@@ -13,6 +13,13 @@ pub enum Route {
     ActionInit,
     Action,
     Jwks,
+    ListUsers,
+    CreateUser,
+    GetUser,
+    UpdateUser,
+    ArchiveUser,
+    ActivateUser,
+    DeactivateUser,
 }
 
 impl Route {
@@ -22,24 +29,46 @@ impl Route {
             Route::ActionInit => "POST /auth/action/init",
             Route::Action => "POST /auth/action",
             Route::Jwks => "GET /.well-known/jwks.json",
+            Route::ListUsers => "GET /auth/users",
+            Route::CreateUser => "POST /auth/users",
+            Route::GetUser => "GET /auth/users/{userId}",
+            Route::UpdateUser => "PUT /auth/users/{userId}",
+            Route::ArchiveUser => "DELETE /auth/users/{userId}",
+            Route::ActivateUser => "PUT /auth/users/{userId}/activate",
+            Route::DeactivateUser => "PUT /auth/users/{userId}/deactivate",
         }
     }
 }
 
+/// The routes of one path, by method.
+fn routes_of(path: &str) -> Option<&'static [(&'static str, Route)]> {
+    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+    Some(match segments.as_slice() {
+        ["auth", "login", "delegated"] => &[("POST", Route::DelegatedLogin)],
+        ["auth", "action", "init"] => &[("POST", Route::ActionInit)],
+        ["auth", "action"] => &[("POST", Route::Action)],
+        [".well-known", "jwks.json"] => &[("GET", Route::Jwks)],
+        ["auth", "users"] => &[("GET", Route::ListUsers), ("POST", Route::CreateUser)],
+        // The id is parsed by the use case, after the checks that come first.
+        ["auth", "users", id] if !id.is_empty() => &[
+            ("GET", Route::GetUser),
+            ("PUT", Route::UpdateUser),
+            ("DELETE", Route::ArchiveUser),
+        ],
+        ["auth", "users", id, "activate"] if !id.is_empty() => &[("PUT", Route::ActivateUser)],
+        ["auth", "users", id, "deactivate"] if !id.is_empty() => &[("PUT", Route::DeactivateUser)],
+        _ => return None,
+    })
+}
+
 /// 404 for an unknown path, 405 for a known path with another method.
 pub fn route(method: &str, path: &str) -> Result<Route, Error> {
-    let (route, allowed) = match path {
-        "/auth/login/delegated" => (Route::DelegatedLogin, "POST"),
-        "/auth/action/init" => (Route::ActionInit, "POST"),
-        "/auth/action" => (Route::Action, "POST"),
-        "/.well-known/jwks.json" => (Route::Jwks, "GET"),
-        _ => return Err(Error::RouteNotFound),
-    };
-    if method == allowed {
-        Ok(route)
-    } else {
-        Err(Error::MethodNotAllowed)
-    }
+    let routes = routes_of(path).ok_or(Error::RouteNotFound)?;
+    routes
+        .iter()
+        .find(|(m, _)| *m == method)
+        .map(|(_, r)| *r)
+        .ok_or(Error::MethodNotAllowed)
 }
 
 pub async fn dispatch<D, R, S>(
@@ -49,27 +78,45 @@ pub async fn dispatch<D, R, S>(
     decision: &mut Decision,
 ) -> Result<Response<Body>, Error>
 where
-    D: Directory,
+    D: DirectoryStore,
     R: ReplayStore,
     S: Signer,
 {
     // The use cases' futures hold several AWS SDK calls at once: boxed,
     // they live on the heap rather than on a worker thread's stack.
-    match route {
-        Route::DelegatedLogin => {
-            let out = Box::pin(service.delegated_login(req, decision)).await?;
-            Ok(response::json(200, &out))
-        }
-        Route::ActionInit => {
-            let out = Box::pin(service.action_init(req, decision)).await?;
-            Ok(response::json(200, &out))
-        }
-        Route::Action => {
-            let out = Box::pin(service.action_complete(req, decision)).await?;
-            Ok(response::json(200, &out))
-        }
+    let res = match route {
+        Route::DelegatedLogin => json(Box::pin(service.delegated_login(req, decision)).await),
+        Route::ActionInit => json(Box::pin(service.action_init(req, decision)).await),
+        Route::Action => json(Box::pin(service.action_complete(req, decision)).await),
         Route::Jwks => Ok(response::public_json(&service.jwks())),
-    }
+        Route::ListUsers => json(Box::pin(service.list_users(req, decision)).await),
+        Route::CreateUser => json(Box::pin(service.create_user(req, decision)).await),
+        Route::GetUser => json(Box::pin(service.get_user(req, decision)).await),
+        Route::UpdateUser => user_change(service, req, decision, UserChange::Update).await,
+        Route::ArchiveUser => user_change(service, req, decision, UserChange::Archive).await,
+        Route::ActivateUser => user_change(service, req, decision, UserChange::Activate).await,
+        Route::DeactivateUser => user_change(service, req, decision, UserChange::Deactivate).await,
+    };
+    res
+}
+
+/// A use case's answer as a 200 JSON body.
+fn json<T: serde::Serialize>(out: Result<T, Error>) -> Result<Response<Body>, Error> {
+    out.map(|body| response::json(200, &body))
+}
+
+async fn user_change<D, R, S>(
+    service: &AuthService<D, R, S>,
+    req: &ApiRequest,
+    decision: &mut Decision,
+    change: UserChange,
+) -> Result<Response<Body>, Error>
+where
+    D: DirectoryStore,
+    R: ReplayStore,
+    S: Signer,
+{
+    json(Box::pin(service.change_user(req, decision, change)).await)
 }
 
 #[cfg(test)]

@@ -66,7 +66,8 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         }
         let granted = &active.record.operations;
         require(identity, granted, &[USERS_READ, USERS_DELEGATE])?; // 7
-        let target = target?.ok_or(Error::UserNotFound)?; // 8
+                                                                    // An archived user is gone for good: not found, like any other name.
+        let target = target?.filter(|t| !t.archived).ok_or(Error::UserNotFound)?; // 8
         decision.target = Some(target.user_id.clone());
         require(
             identity,

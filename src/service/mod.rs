@@ -19,7 +19,7 @@ use crate::domain::secret::Redacted;
 
 pub use action::{ActionInitResponse, ActionResponse};
 pub use login::LoginResponse;
-pub use users::{UserListView, UserView};
+pub use users::{UserChange, UserListView, UserView};
 
 /// Lifetime of a signing challenge.
 pub const CHALLENGE_TTL_SECS: i64 = 15 * 60;

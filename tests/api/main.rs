@@ -14,3 +14,4 @@ mod login;
 mod logs;
 mod nonce;
 mod tokens;
+mod users;

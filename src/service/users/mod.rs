@@ -6,6 +6,7 @@ mod view;
 mod write;
 
 pub use view::{UserListView, UserView};
+pub use write::UserChange;
 
 use serde_json::{Map, Value};
 

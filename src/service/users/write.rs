@@ -20,9 +20,18 @@ use crate::service::caller::require_spent;
 use crate::service::lifecycle::{self, NewUser};
 use crate::service::{ApiRequest, AuthService, Decision};
 
-/// What a change to an existing user does.
+/// Which change to an existing user a request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
+pub enum UserChange {
+    Update,
+    Activate,
+    Deactivate,
+    Archive,
+}
+
+/// What the change does, once its body parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
     Update { is_sso_required: bool },
     Activate,
     Deactivate,
@@ -167,12 +176,14 @@ where
         &self,
         req: &ApiRequest,
         decision: &mut Decision,
-        change: Change,
+        change: UserChange,
     ) -> Result<UserView, Error> {
         let pre = self.preflight(req, decision)?;
         let parsed = match change {
-            Change::Update { .. } => parse_update(req.body()),
-            other => parse_empty(req.body(), other),
+            UserChange::Update => parse_update(req.body()),
+            UserChange::Activate => parse_empty(req.body(), Change::Activate),
+            UserChange::Deactivate => parse_empty(req.body(), Change::Deactivate),
+            UserChange::Archive => parse_empty(req.body(), Change::Archive),
         };
         let target = path_user_id(&req.path);
         let work = async {

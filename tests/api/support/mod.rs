@@ -4,6 +4,7 @@
 pub mod keys;
 pub mod moto;
 pub mod proxy;
+mod signed;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -149,11 +150,18 @@ impl Stack {
             .map(|(k, v)| (k.to_ascii_lowercase(), json!(v)))
             .chain([("content-type".to_string(), json!("application/json"))])
             .collect();
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let params: serde_json::Map<String, Value> = query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
         let event = json!({
             "version": "2.0",
             "routeKey": "$default",
             "rawPath": path,
-            "rawQueryString": "",
+            "rawQueryString": query,
+            "queryStringParameters": params,
             "headers": headers,
             "requestContext": {
                 "accountId": "123456789012", "apiId": "local", "domainName": "localhost",
