@@ -5,7 +5,9 @@
 pub const MAX_USERNAME_LEN: usize = 256;
 
 /// A username that satisfies the rule.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Username(String);
 

@@ -32,14 +32,14 @@ struct TokenEntry {
 
 /// The directory's items, keyed as the table keys them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Store {
+pub(super) struct Store {
     orgs: HashMap<OrgId, Org>,
-    profiles: HashMap<UserId, Identity>,
+    pub(super) profiles: HashMap<UserId, Identity>,
     /// A user's second copy, by (org, username): service accounts have none.
-    usernames: HashMap<(OrgId, Username), Identity>,
+    pub(super) usernames: HashMap<(OrgId, Username), Identity>,
     /// Ordered as the partition's sort keys are.
     credentials: HashMap<UserId, BTreeMap<CredentialId, Credential>>,
-    assignments: HashMap<UserId, BTreeMap<AssignmentId, Assignment>>,
+    pub(super) assignments: HashMap<UserId, BTreeMap<AssignmentId, Assignment>>,
     permissions: HashMap<PermissionId, Permission>,
     tokens: HashMap<TokenId, TokenEntry>,
 }
@@ -52,7 +52,7 @@ pub struct DirectorySnapshot(Store);
 /// The org directory in memory. Clones share one store.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryDirectory {
-    store: Arc<Mutex<Store>>,
+    pub(super) store: Arc<Mutex<Store>>,
     faults: Arc<Faults<DirectoryCall>>,
 }
 

@@ -14,6 +14,7 @@ mod replay;
 mod signer;
 #[cfg(test)]
 mod tests;
+mod users;
 
 pub use directory::{DirectoryCall, DirectorySnapshot, MemoryDirectory};
 pub use replay::{MemoryReplay, ReplayCall};
