@@ -263,6 +263,7 @@ fn whole_login(c: &mut Criterion) {
     let req = ApiRequest {
         method: "POST".into(),
         path: "/auth/login/delegated".into(),
+        query: None,
         authorization: Some(Redacted::new(f.bearer.clone())),
         nonce: Some(Redacted::new(f.nonce.clone())),
         user_action: Some(Redacted::new(

@@ -76,6 +76,11 @@ pub fn api_request(event: &Request) -> Result<ApiRequest, Error> {
     Ok(ApiRequest {
         method: event.method().as_str().to_string(),
         path: path(event),
+        query: event
+            .uri()
+            .query()
+            .filter(|q| !q.is_empty())
+            .map(str::to_string),
         authorization: header(event, "authorization").map(Redacted::new),
         nonce: header(event, "x-dfns-nonce").map(Redacted::new),
         user_action: header(event, "x-dfns-useraction").map(Redacted::new),

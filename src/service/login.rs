@@ -11,7 +11,7 @@ use crate::domain::secret::{Redacted, SecretDigest};
 use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use crate::domain::username::{Username, UsernameError};
 use crate::error::Error;
-use crate::service::{parse_body, timed, ApiRequest, AuthService, Decision};
+use crate::service::{accept_force, parse_body, timed, ApiRequest, AuthService, Decision};
 
 #[derive(Deserialize)]
 struct LoginBody {
@@ -41,7 +41,8 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         decision: &mut Decision,
     ) -> Result<LoginResponse, Error> {
         let pre = self.preflight(req, decision)?; // 1, 2 (signature, claims)
-        let username = parse_login_body(req.body());
+        let username =
+            accept_force(req.query.as_deref()).and_then(|()| parse_login_body(req.body()));
         let ua_key = req
             .user_action
             .as_ref()

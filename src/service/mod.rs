@@ -3,9 +3,12 @@
 
 mod action;
 mod caller;
+pub mod input;
 mod login;
 
 pub use login::parse_login_body;
+
+pub(crate) use input::{accept_force, parse_body};
 
 use crate::domain::bearer::KeyRing;
 use crate::domain::ids::{CredentialId, TokenId, UserId};
@@ -35,8 +38,10 @@ pub struct Settings {
 #[derive(Debug, Clone, Default)]
 pub struct ApiRequest {
     pub method: String,
-    /// Path without stage prefix or query string.
+    /// Path without stage prefix or query string: what a user action binds to.
     pub path: String,
+    /// The raw (still percent-encoded) query string, without `?`; `None` when empty.
+    pub query: Option<String>,
     pub authorization: Option<Redacted<String>>,
     pub nonce: Option<Redacted<String>>,
     pub user_action: Option<Redacted<String>>,
@@ -124,21 +129,4 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     pub fn jwks(&self) -> &serde_json::Value {
         self.keys.jwks()
     }
-}
-
-/// Parses a JSON object body into `T`, naming what is wrong in the 400.
-pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::Error> {
-    // serde's derived structs also accept an array of the fields in order;
-    // the contract's bodies are objects, and nothing else is let through.
-    if body.trim_ascii_start().first() != Some(&b'{') {
-        return Err(crate::Error::bad_request(
-            "invalid request body: expected a JSON object",
-        ));
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        let detail = e.to_string();
-        // serde's message names the field and the expectation; drop the position.
-        let detail = detail.split(" at line ").next().unwrap_or("").to_string();
-        crate::Error::bad_request(format!("invalid request body: {detail}"))
-    })
 }

@@ -124,6 +124,7 @@ impl Stack {
     }
 
     /// Sends an API Gateway HTTP API (v2) event through the real handler.
+    /// A `?` in `path` starts the raw query string, as a client sends it.
     pub async fn send(
         &self,
         method: &str,
@@ -149,11 +150,12 @@ impl Stack {
             .map(|(k, v)| (k.to_ascii_lowercase(), json!(v)))
             .chain([("content-type".to_string(), json!("application/json"))])
             .collect();
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let event = json!({
             "version": "2.0",
             "routeKey": "$default",
             "rawPath": path,
-            "rawQueryString": "",
+            "rawQueryString": query,
             "headers": headers,
             "requestContext": {
                 "accountId": "123456789012", "apiId": "local", "domainName": "localhost",
