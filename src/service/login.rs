@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::ids::TokenId;
 use crate::domain::model::TokenKind;
 use crate::domain::payload::binding;
-use crate::domain::permissions::{self, require, USERS_DELEGATE, USERS_READ};
+use crate::domain::permissions::{self, Capability, USERS_DELEGATE};
 use crate::domain::ports::{Directory, ReplayStore, Signer, Spend};
 use crate::domain::secret::{Redacted, SecretDigest};
 use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
@@ -86,14 +86,12 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             return Err(permissions::forbidden(identity, USERS_DELEGATE)); // 6
         }
         let granted = &active.record.operations;
-        require(identity, granted, &[USERS_READ, USERS_DELEGATE])?; // 7
+        // 7: `Auth:Users:Read` then `Auth:Users:Delegate`, unless a newer
+        // form (`Auth:Login:Delegated`, `Auth:Delegated:Login`) grants 7 and 9 at once.
+        let grant = Capability::DelegatedLogin.check(identity, granted)?;
         let target = target?.ok_or(Error::UserNotFound)?; // 8
         decision.target = Some(target.user_id.clone());
-        require(
-            identity,
-            granted,
-            &[permissions::type_operation(target.kind)],
-        )?; // 9
+        grant.check_type(identity, granted, target.kind)?; // 9
         if !target.active {
             return Err(Error::UserDeactivated); // 10
         }
