@@ -270,13 +270,13 @@ fn whole_login(c: &mut Criterion) {
     let req = ApiRequest {
         method: "POST".into(),
         path: "/auth/login/delegated".into(),
+        query: None,
         authorization: Some(Redacted::new(f.bearer.clone())),
         nonce: Some(Redacted::new(f.nonce.clone())),
         user_action: Some(Redacted::new(
             "bench-user-action-token-0000000000000000000".into(),
         )),
         body: Redacted::new(br#"{"username":"jdoe@example.co"}"#.to_vec()),
-        query: Vec::new(),
         source_ip: None,
         user_agent: None,
     };

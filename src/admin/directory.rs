@@ -8,6 +8,7 @@ use crate::domain::ids::{
 use crate::domain::model::{
     Assignment, Credential, Identity, Org, Permission, TokenKind, TokenRecord, UserKind,
 };
+use crate::domain::permissions::check_operation;
 use crate::domain::ports::{DirectoryWriter, Signer};
 use crate::domain::time::UnixTime;
 use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
@@ -251,7 +252,9 @@ impl Admin {
         Ok((record, assemble(&input, &signature)))
     }
 
-    /// Creates a named list of operations in an org.
+    /// Creates a named list of operations in an org. Each must be a
+    /// well-formed operation name; names this service does not check are
+    /// accepted and stored as given (the SDK enums grow every release).
     pub async fn create_permission(
         &self,
         org_id: &str,
@@ -271,6 +274,9 @@ impl Admin {
             return Err(AdminError::Invalid(
                 "a permission needs at least one operation".into(),
             ));
+        }
+        for operation in &operations {
+            check_operation(operation).map_err(|e| AdminError::Invalid(e.to_string()))?;
         }
         let permission = Permission {
             permission_id: PermissionId::mint(),

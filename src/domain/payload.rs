@@ -124,6 +124,70 @@ mod tests {
         );
     }
 
+    #[test]
+    fn empty_payloads_bind_alike_both_ways_for_every_method() {
+        // Python signs "" and sends no body; the TS clients sign and send "{}".
+        let path = "/auth/users/us-01jtb-imrht-edl9flkevj8gev5j/activate";
+        for method in ["PUT", "DELETE", "POST"] {
+            for (signed, sent) in [
+                (&b""[..], &b"{}"[..]),
+                (b"{}", b""),
+                (b"", b""),
+                (b"{}", b" { }\n"),
+            ] {
+                assert_eq!(
+                    binding(&u1(), method, path, signed),
+                    binding(&u1(), method, path, sent),
+                    "{method} {signed:?} {sent:?}"
+                );
+            }
+            // An empty payload is not any other payload.
+            for other in [&br#"{"force":true}"#[..], b"null", b"[]", b"\"\""] {
+                assert_ne!(
+                    binding(&u1(), method, path, b""),
+                    binding(&u1(), method, path, other),
+                    "{method} {other:?}"
+                );
+            }
+        }
+        // Nor is one method's empty payload another's.
+        assert_ne!(
+            binding(&u1(), "PUT", path, b""),
+            binding(&u1(), "DELETE", path, b"{}")
+        );
+    }
+
+    #[test]
+    fn a_signed_path_is_compared_on_its_path_part() {
+        let sent = binding(&u1(), "PUT", "/auth/users/x/deactivate", b"{}");
+        for signed in [
+            "/auth/users/x/deactivate?force=true",
+            "/auth/users/x/deactivate?force=True&x=1",
+            "/auth/users/x/deactivate?",
+        ] {
+            assert_eq!(binding(&u1(), "PUT", signed, b"{}"), sent, "{signed}");
+        }
+        assert_eq!(path_without_query("/a/b?c=d?e"), "/a/b");
+        assert_eq!(path_without_query("/a/b"), "/a/b");
+        // The path part itself still has to match.
+        assert_ne!(
+            binding(&u1(), "PUT", "/auth/users/y/deactivate?force=true", b"{}"),
+            sent
+        );
+    }
+
+    #[test]
+    fn the_method_is_part_of_the_binding() {
+        let path = "/auth/login/delegated";
+        let body = br#"{"username":"a"}"#;
+        let post = binding(&u1(), "POST", path, body);
+        for other in ["PUT", "DELETE", "PATCH", "GET"] {
+            assert_ne!(binding(&u1(), other, path, body), post, "{other}");
+        }
+        // The SDKs send it upper case; the request's method is upper case.
+        assert_eq!(binding(&u1(), "post", path, body), post);
+    }
+
     fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
         use proptest::prelude::*;
         let leaf = prop_oneof![

@@ -76,18 +76,15 @@ pub fn api_request(event: &Request) -> Result<ApiRequest, Error> {
     Ok(ApiRequest {
         method: event.method().as_str().to_string(),
         path: path(event),
+        query: event
+            .uri()
+            .query()
+            .filter(|q| !q.is_empty())
+            .map(str::to_string),
         authorization: header(event, "authorization").map(Redacted::new),
         nonce: header(event, "x-dfns-nonce").map(Redacted::new),
         user_action: header(event, "x-dfns-useraction").map(Redacted::new),
         body: Redacted::new(body.to_vec()),
-        query: event
-            .query_string_parameters_ref()
-            .map(|q| {
-                q.iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect()
-            })
-            .unwrap_or_default(),
         source_ip: source_ip(event),
         user_agent: user_agent(event),
     })

@@ -12,10 +12,19 @@ use crate::domain::ports::{ChallengeRecord, Directory, ReplayStore, Signer, User
 use crate::domain::secret::{new_opaque_token, Redacted, SecretDigest};
 use crate::error::Error;
 use crate::service::{
-    parse_body, timed, ApiRequest, AuthService, Decision, CHALLENGE_TTL_SECS, USER_ACTION_TTL_SECS,
+    accept_force, parse_body, timed, ApiRequest, AuthService, Decision, CHALLENGE_TTL_SECS,
+    USER_ACTION_TTL_SECS,
 };
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+/// Credential kinds Dfns has besides `Key`; none can sign here.
+const OTHER_FACTOR_KINDS: [&str; 5] = [
+    "Fido2",
+    "PasswordProtectedKey",
+    "Password",
+    "Totp",
+    "RecoveryKey",
+];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -90,10 +99,17 @@ fn parse_init_body(body: &[u8]) -> Result<InitBody, Error> {
 fn parse_action_body(body: &[u8]) -> Result<(Redacted<String>, KeyAssertion), Error> {
     let body: ActionBody = parse_body(body)?;
     if body.first_factor.kind != "Key" {
-        return Err(Error::bad_request(format!(
-            "firstFactor.kind {} is not supported: only Key credentials are",
-            body.first_factor.kind.chars().take(32).collect::<String>()
-        )));
+        // Only a kind the contract names is named back (as this service
+        // spells it): the caller's own text never is.
+        let known = OTHER_FACTOR_KINDS
+            .iter()
+            .find(|k| **k == body.first_factor.kind);
+        return Err(Error::bad_request(match known {
+            Some(kind) => {
+                format!("firstFactor.kind {kind} is not supported: only Key credentials are")
+            }
+            None => "firstFactor.kind is not supported: only Key credentials are".to_string(),
+        }));
     }
     let assertion = body
         .first_factor
@@ -111,6 +127,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     ) -> Result<ActionInitResponse, Error> {
         let pre = self.preflight(req, decision)?;
         let (active, ()) = self.authenticate(&pre, decision, async {}).await?;
+        accept_force(req.query.as_deref())?;
         let body = parse_init_body(req.body())?;
         let creds: Vec<_> = active
             .record
@@ -159,7 +176,8 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         decision: &mut Decision,
     ) -> Result<ActionResponse, Error> {
         let pre = self.preflight(req, decision)?;
-        let parsed = parse_action_body(req.body());
+        let parsed =
+            accept_force(req.query.as_deref()).and_then(|()| parse_action_body(req.body()));
         let take = async {
             match &parsed {
                 Ok((identifier, _)) => {

@@ -4,14 +4,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::TokenId;
 use crate::domain::model::TokenKind;
-use crate::domain::permissions::{self, require, USERS_DELEGATE, USERS_READ};
+use crate::domain::permissions::{self, Capability, USERS_DELEGATE};
 use crate::domain::ports::{Directory, ReplayStore, Signer, Spend};
 use crate::domain::secret::Redacted;
 use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use crate::domain::username::{Username, UsernameError};
 use crate::error::Error;
 use crate::service::caller::require_spent;
-use crate::service::{parse_body, timed, ApiRequest, AuthService, Decision};
+use crate::service::{accept_force, parse_body, timed, ApiRequest, AuthService, Decision};
 
 #[derive(Deserialize)]
 struct LoginBody {
@@ -41,7 +41,8 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         decision: &mut Decision,
     ) -> Result<LoginResponse, Error> {
         let pre = self.preflight(req, decision)?; // 1, 2 (signature, claims)
-        let username = parse_login_body(req.body());
+        let username =
+            accept_force(req.query.as_deref()).and_then(|()| parse_login_body(req.body()));
         let org_id = pre.caller.org_id.clone();
 
         // One stage: every DynamoDB read and conditional write at once.
@@ -65,15 +66,13 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             return Err(permissions::forbidden(identity, USERS_DELEGATE)); // 6
         }
         let granted = &active.record.operations;
-        require(identity, granted, &[USERS_READ, USERS_DELEGATE])?; // 7
-                                                                    // An archived user is gone for good: not found, like any other name.
+        // 7: `Auth:Users:Read` then `Auth:Users:Delegate`, unless a newer
+        // form (`Auth:Login:Delegated`, `Auth:Delegated:Login`) grants 7 and 9 at once.
+        let grant = Capability::DelegatedLogin.check(identity, granted)?;
+        // An archived user is gone for good: not found, like any other name.
         let target = target?.filter(|t| !t.archived).ok_or(Error::UserNotFound)?; // 8
         decision.target = Some(target.user_id.clone());
-        require(
-            identity,
-            granted,
-            &[permissions::type_operation(target.kind)],
-        )?; // 9
+        grant.check_type(identity, granted, target.kind)?; // 9
         if !target.active {
             return Err(Error::UserDeactivated); // 10
         }

@@ -3,6 +3,7 @@
 
 mod action;
 mod caller;
+pub mod input;
 pub mod lifecycle;
 mod login;
 #[cfg(test)]
@@ -10,6 +11,8 @@ mod tests;
 mod users;
 
 pub use login::parse_login_body;
+
+pub(crate) use input::{accept_force, parse_body};
 
 use crate::domain::bearer::KeyRing;
 use crate::domain::ids::{CredentialId, TokenId, UserId};
@@ -40,15 +43,15 @@ pub struct Settings {
 #[derive(Debug, Clone, Default)]
 pub struct ApiRequest {
     pub method: String,
-    /// Path without stage prefix or query string.
+    /// Path without stage prefix or query string: what a user action binds to.
     pub path: String,
+    /// The raw (still percent-encoded) query string, without `?`; `None` when empty.
+    pub query: Option<String>,
     pub authorization: Option<Redacted<String>>,
     pub nonce: Option<Redacted<String>>,
     pub user_action: Option<Redacted<String>>,
     /// Bodies carry signatures and challenges.
     pub body: Redacted<Vec<u8>>,
-    /// The query string's parameters, decoded, in order.
-    pub query: Vec<(String, String)>,
     /// The client's address as API Gateway saw it.
     pub source_ip: Option<String>,
     pub user_agent: Option<String>,
@@ -59,12 +62,9 @@ impl ApiRequest {
         self.body.expose()
     }
 
-    /// The first value of query parameter `name`.
-    pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+    /// The first value of query parameter `name`, percent-decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        input::query_value(self.query.as_deref(), name)
     }
 }
 
@@ -139,21 +139,4 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     pub fn jwks(&self) -> &serde_json::Value {
         self.keys.jwks()
     }
-}
-
-/// Parses a JSON object body into `T`, naming what is wrong in the 400.
-pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::Error> {
-    // serde's derived structs also accept an array of the fields in order;
-    // the contract's bodies are objects, and nothing else is let through.
-    if body.trim_ascii_start().first() != Some(&b'{') {
-        return Err(crate::Error::bad_request(
-            "invalid request body: expected a JSON object",
-        ));
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        let detail = e.to_string();
-        // serde's message names the field and the expectation; drop the position.
-        let detail = detail.split(" at line ").next().unwrap_or("").to_string();
-        crate::Error::bad_request(format!("invalid request body: {detail}"))
-    })
 }

@@ -84,6 +84,27 @@ fn provisions_an_org_and_refuses_bad_input() {
     ));
     assert_eq!(revoked["status"], "Revoked");
 
+    // Any well-formed operation name, of any generation; a malformed one is named.
+    let pm = json(&admin_tables(
+        &format!(
+            "permission create --org {org_id} --name newer --operations Auth:Delegated:Login,Auth:Creds:Code:Create"
+        ),
+        &[],
+    ));
+    assert!(pm["permissionId"].as_str().unwrap().starts_with("pm-"));
+    let bad = admin_tables(
+        &format!(
+            "permission create --org {org_id} --name bad --operations Auth:Users:Read,Auth:Users:Read2"
+        ),
+        &[],
+    );
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains(r#"operation "Auth:Users:Read2" is not well-formed"#),
+        "{stderr}"
+    );
+
     let no_tables = admin("org create", &[]);
     let failures = [
         admin_tables(

@@ -164,10 +164,7 @@ async fn rejections_name_their_caller() {
     client
         .post(LOGIN, r#"{"username":1}"#, &[])
         .await
-        .assert_error(
-            400,
-            "invalid request body: invalid type: integer `1`, expected a string",
-        );
+        .assert_error(400, "username must be a string");
     let init = client
         .post("/auth/action/init", r#"{"userActionPayload":1}"#, &[])
         .await;

@@ -13,5 +13,7 @@ mod hostile;
 mod login;
 mod logs;
 mod nonce;
+mod permissions;
+mod rules;
 mod tokens;
 mod users;

@@ -85,10 +85,7 @@ async fn init_bodies_are_checked() {
             init_body("POST", "auth/login/delegated", "{}"),
             "userActionHttpPath must be an absolute path",
         ),
-        (
-            missing.to_string(),
-            "invalid request body: missing field `userActionPayload`",
-        ),
+        (missing.to_string(), "userActionPayload is required"),
     ] {
         let (answer, _) = w.init_req(&w.post(&org.sa, INIT, &body)).await;
         assert_error(&answer, 400, message);

@@ -68,7 +68,7 @@ async fn the_body_is_answered_before_the_user_action() {
     let w = World::new();
     let org = w.org(&ALL_OPERATIONS).await;
     for (body, message) in [
-        ("{}", "invalid request body: missing field `username`"),
+        ("{}", "username is required"),
         (r#"{"username":""}"#, "username must be a non-empty string"),
         (
             r#"{"username":1}"#,

@@ -12,61 +12,16 @@ use serde_json::{Map, Value};
 
 use crate::domain::ids::UserId;
 use crate::domain::model::{Identity, TokenKind, UserKind};
-use crate::domain::permissions::{forbidden, require, type_operation};
+use crate::domain::permissions::{forbidden, Capability, Grant};
 use crate::domain::ports::UserRecord;
 use crate::error::Error;
 use crate::service::caller::ActiveCaller;
 
-pub const USERS_CREATE: &str = "Auth:Users:Create";
-pub const USERS_UPDATE: &str = "Auth:Users:Update";
-
-/// What an endpoint needs: its oldest operations (checked in order, the
-/// first missing one named), whether they also need the target kind's
-/// type operation, and the newer single operation that grants it all.
-pub(crate) struct Needs {
-    pub g1: &'static [&'static str],
-    pub typed: bool,
-    pub newer: Option<&'static str>,
-}
-
-pub(crate) const READ: Needs = Needs {
-    g1: &[crate::domain::permissions::USERS_READ],
-    typed: false,
-    newer: None,
-};
-pub(crate) const CREATE: Needs = Needs {
-    g1: &[USERS_CREATE],
-    typed: false,
-    newer: None,
-};
-pub(crate) const UPDATE: Needs = Needs {
-    g1: &[USERS_UPDATE],
-    typed: false,
-    newer: None,
-};
-pub(crate) const ACTIVATE: Needs = Needs {
-    g1: &[USERS_UPDATE],
-    typed: true,
-    newer: Some("Auth:Users:Activate"),
-};
-pub(crate) const DEACTIVATE: Needs = Needs {
-    g1: &[USERS_UPDATE],
-    typed: true,
-    newer: Some("Auth:Users:Deactivate"),
-};
-pub(crate) const ARCHIVE: Needs = Needs {
-    g1: &[USERS_UPDATE],
-    typed: true,
-    newer: Some("Auth:Users:Delete"),
-};
-
 /// The caller may use the users API at all (a service account, or an
-/// employee with a login token; an end user is refused), and holds what
-/// `needs` asks before any lookup. `Ok(true)`: the target's type
-/// operation is still to be checked once the target is known.
-pub(crate) fn allowed(active: &ActiveCaller, needs: &Needs) -> Result<bool, Error> {
+/// employee with a login token; an end user is refused naming the first
+/// operation), and holds `capability`'s target-independent part.
+pub(crate) fn allowed(active: &ActiveCaller, capability: Capability) -> Result<Grant, Error> {
     let identity = &active.identity;
-    let first = needs.g1.first().copied().unwrap_or_default();
     let may_call = match active.caller.token_kind {
         TokenKind::ServiceAccount => identity.is_service_account,
         TokenKind::Token => {
@@ -74,30 +29,23 @@ pub(crate) fn allowed(active: &ActiveCaller, needs: &Needs) -> Result<bool, Erro
         }
     };
     if !may_call {
+        let first = capability
+            .g1_operations()
+            .first()
+            .copied()
+            .unwrap_or_default();
         return Err(forbidden(identity, first));
     }
-    let granted = &active.record.operations;
-    if needs.newer.is_some_and(|op| granted.contains(op)) {
-        return Ok(false);
-    }
-    require(identity, granted, needs.g1)?;
-    Ok(needs.typed)
+    capability.check(identity, &active.record.operations)
 }
 
-/// The target's type operation, when `allowed` left it to check.
+/// The target's type operation, when the grant still needs it.
 pub(crate) fn allowed_on(
     active: &ActiveCaller,
-    typed: bool,
+    grant: Grant,
     target: &Identity,
 ) -> Result<(), Error> {
-    if typed {
-        require(
-            &active.identity,
-            &active.record.operations,
-            &[type_operation(target.kind)],
-        )?;
-    }
-    Ok(())
+    grant.check_type(&active.identity, &active.record.operations, target.kind)
 }
 
 /// The user a caller may see: of its org, not a service account, and (but

@@ -3,8 +3,9 @@
 //! every check passed.
 
 use super::view::parse_page_token;
-use super::{allowed, path_user_id, visible, UserListView, UserView, READ};
+use super::{allowed, path_user_id, visible, UserListView, UserView};
 use crate::domain::model::UserKind;
+use crate::domain::permissions::Capability;
 use crate::domain::ports::{Directory, ReplayStore, Signer, UserDirectory};
 use crate::domain::username::Username;
 use crate::error::Error;
@@ -21,7 +22,7 @@ struct ListQuery {
 }
 
 fn parse_list_query(req: &ApiRequest) -> Result<ListQuery, Error> {
-    let limit = match req.query_param("limit") {
+    let limit = match req.query_param("limit").as_deref() {
         None => DEFAULT_PAGE,
         Some(v) => v
             .parse::<usize>()
@@ -30,16 +31,13 @@ fn parse_list_query(req: &ApiRequest) -> Result<ListQuery, Error> {
             .ok_or_else(|| Error::bad_request("limit must be a whole number from 1 to 200"))?,
     };
     let kind =
-        match req.query_param("kind") {
+        match req.query_param("kind").as_deref() {
             None | Some("") => None,
             Some(v) => Some(UserKind::parse(v).ok_or_else(|| {
                 Error::bad_request("kind must be one of CustomerEmployee, EndUser")
             })?),
         };
-    let token = req
-        .query_param("paginationToken")
-        .filter(|t| !t.is_empty())
-        .map(str::to_string);
+    let token = req.query_param("paginationToken").filter(|t| !t.is_empty());
     Ok(ListQuery { limit, kind, token })
 }
 
@@ -76,7 +74,7 @@ where
         };
         let (active, page) = self.authenticate(&pre, decision, work).await?;
         query?;
-        allowed(&active, &READ)?;
+        let _ = allowed(&active, Capability::ReadUsers)?;
         let page = page.ok_or_else(|| Error::internal("users list", "no page read"))??;
         Ok(UserListView::new(&page, &org_id))
     }
@@ -96,7 +94,7 @@ where
             }
         };
         let (active, record) = self.authenticate(&pre, decision, work).await?;
-        allowed(&active, &READ)?;
+        let _ = allowed(&active, Capability::ReadUsers)?;
         let record = visible(record?, &active, true)?;
         decision.target = Some(record.identity.user_id.clone());
         Ok(UserView::from(&record))

@@ -6,10 +6,10 @@
 use serde_json::{Map, Value};
 
 use super::{
-    allowed, allowed_on, body_object, opt_bool, opt_string, path_user_id, visible, Needs, UserView,
-    ACTIVATE, ARCHIVE, CREATE, DEACTIVATE, UPDATE,
+    allowed, allowed_on, body_object, opt_bool, opt_string, path_user_id, visible, UserView,
 };
 use crate::domain::model::UserKind;
+use crate::domain::permissions::Capability;
 use crate::domain::ports::{
     Directory, DirectoryWriter, Refusal, ReplayStore, Signer, Spend, UserDirectory, UserRecord,
     WriteError,
@@ -39,12 +39,12 @@ enum Change {
 }
 
 impl Change {
-    fn needs(self) -> &'static Needs {
+    fn capability(self) -> Capability {
         match self {
-            Change::Update { .. } => &UPDATE,
-            Change::Activate => &ACTIVATE,
-            Change::Deactivate => &DEACTIVATE,
-            Change::Archive => &ARCHIVE,
+            Change::Update { .. } => Capability::UpdateUser,
+            Change::Activate => Capability::ActivateUser,
+            Change::Deactivate => Capability::DeactivateUser,
+            Change::Archive => Capability::ArchiveUser,
         }
     }
 }
@@ -149,7 +149,7 @@ where
         let (active, spend) = self.authenticate(&pre, decision, spend).await?;
         let (username, kind, external_id, is_sso_required) = parsed?;
         require_spent(spend)?;
-        allowed(&active, &CREATE)?;
+        let _ = allowed(&active, Capability::CreateUser)?;
         let new = NewUser {
             org_id: active.caller.org_id.clone(),
             username,
@@ -204,10 +204,10 @@ where
         let (active, (spend, record)) = self.authenticate(&pre, decision, work).await?;
         let change = parsed?;
         require_spent(spend)?;
-        let typed = allowed(&active, change.needs())?;
+        let grant = allowed(&active, change.capability())?;
         let record = visible(record?, &active, false)?;
         decision.target = Some(record.identity.user_id.clone());
-        allowed_on(&active, typed, &record.identity)?;
+        allowed_on(&active, grant, &record.identity)?;
         let identity = record.identity;
         if identity.user_id == active.identity.user_id && !matches!(change, Change::Update { .. }) {
             return Err(Error::bad_request(

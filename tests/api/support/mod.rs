@@ -125,6 +125,7 @@ impl Stack {
     }
 
     /// Sends an API Gateway HTTP API (v2) event through the real handler.
+    /// A `?` in `path` starts the raw query string, as a client sends it.
     pub async fn send(
         &self,
         method: &str,
