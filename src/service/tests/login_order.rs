@@ -70,15 +70,13 @@ async fn the_body_is_answered_before_the_user_action() {
     for (body, message) in [
         ("{}", "username is required"),
         (r#"{"username":""}"#, "username must be a non-empty string"),
-        (
-            r#"{"username":1}"#,
-            "invalid request body: invalid type: integer `1`, expected a string",
-        ),
+        (r#"{"username":1}"#, "username must be a string"),
         (
             r#"["someone"]"#,
             "invalid request body: expected a JSON object",
         ),
-        ("", "invalid request body: expected a JSON object"),
+        // An absent body is the empty payload: `{}`.
+        ("", "username is required"),
     ] {
         let mut req = w.post(&org.sa, LOGIN, body);
         assert_error(&w.login_req(&req).await.0, 400, message);
