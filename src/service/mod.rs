@@ -3,6 +3,7 @@
 
 mod action;
 mod caller;
+pub mod lifecycle;
 mod login;
 
 pub use login::parse_login_body;
