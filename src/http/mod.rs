@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use lambda_http::{Body, Request, Response};
 
-use crate::domain::ports::{Directory, ReplayStore, Signer};
+use crate::domain::ports::{Directory, DirectoryWriter, ReplayStore, Signer};
 use crate::error::Error;
 use crate::service::{ApiRequest, AuthService, Decision};
 use metrics::RequestMetrics;
@@ -21,7 +21,7 @@ use metrics::RequestMetrics;
 /// Handles one event. Never fails: every error becomes a contract answer.
 pub async fn handle<D, R, S>(service: &AuthService<D, R, S>, event: Request) -> Response<Body>
 where
-    D: Directory,
+    D: Directory + DirectoryWriter,
     R: ReplayStore,
     S: Signer,
 {

@@ -3,7 +3,7 @@
 use lambda_http::{Body, Response};
 
 use super::response;
-use crate::domain::ports::{Directory, ReplayStore, Signer};
+use crate::domain::ports::{Directory, DirectoryWriter, ReplayStore, Signer};
 use crate::error::Error;
 use crate::service::{ApiRequest, AuthService, Decision};
 
@@ -12,6 +12,7 @@ pub enum Route {
     DelegatedLogin,
     ActionInit,
     Action,
+    Logout,
     Jwks,
 }
 
@@ -21,6 +22,7 @@ impl Route {
             Route::DelegatedLogin => "POST /auth/login/delegated",
             Route::ActionInit => "POST /auth/action/init",
             Route::Action => "POST /auth/action",
+            Route::Logout => "PUT /auth/logout",
             Route::Jwks => "GET /.well-known/jwks.json",
         }
     }
@@ -32,6 +34,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, Error> {
         "/auth/login/delegated" => (Route::DelegatedLogin, "POST"),
         "/auth/action/init" => (Route::ActionInit, "POST"),
         "/auth/action" => (Route::Action, "POST"),
+        "/auth/logout" => (Route::Logout, "PUT"),
         "/.well-known/jwks.json" => (Route::Jwks, "GET"),
         _ => return Err(Error::RouteNotFound),
     };
@@ -49,7 +52,7 @@ pub async fn dispatch<D, R, S>(
     decision: &mut Decision,
 ) -> Result<Response<Body>, Error>
 where
-    D: Directory,
+    D: Directory + DirectoryWriter,
     R: ReplayStore,
     S: Signer,
 {
@@ -68,6 +71,10 @@ where
             let out = Box::pin(service.action_complete(req, decision)).await?;
             Ok(response::json(200, &out))
         }
+        Route::Logout => {
+            let out = Box::pin(service.logout(req, decision)).await?;
+            Ok(response::json(200, &out))
+        }
         Route::Jwks => Ok(response::public_json(&service.jwks())),
     }
 }
@@ -83,6 +90,8 @@ mod tests {
             Ok(Route::DelegatedLogin)
         );
         assert_eq!(route("GET", "/.well-known/jwks.json"), Ok(Route::Jwks));
+        assert_eq!(route("PUT", "/auth/logout"), Ok(Route::Logout));
+        assert_eq!(route("POST", "/auth/logout"), Err(Error::MethodNotAllowed));
         assert_eq!(
             route("GET", "/auth/login/delegated"),
             Err(Error::MethodNotAllowed)

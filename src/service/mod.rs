@@ -5,8 +5,10 @@ mod action;
 mod caller;
 pub mod lifecycle;
 mod login;
+mod logout;
 
 pub use login::parse_login_body;
+pub use logout::{parse_logout_body, LogoutResponse};
 
 use crate::domain::bearer::KeyRing;
 use crate::domain::ids::{CredentialId, TokenId, UserId};
