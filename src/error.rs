@@ -37,6 +37,9 @@ pub enum Error {
     NoUsableCredential,
     #[error("Credential assertion is not valid.")]
     AssertionInvalid,
+    /// Logout with a service account token: its tokens are revoked by id.
+    #[error("service accounts cannot log out; revoke the token instead")]
+    ServiceAccountLogout,
     /// Malformed request body or parameters; the message names the field.
     #[error("{0}")]
     BadRequest(String),
@@ -65,7 +68,7 @@ impl Error {
             | Error::UserNotFound
             | Error::NoUsableCredential
             | Error::AssertionInvalid => 401,
-            Error::UserActionInvalid | Error::Forbidden { .. } => 403,
+            Error::UserActionInvalid | Error::Forbidden { .. } | Error::ServiceAccountLogout => 403,
             Error::RouteNotFound | Error::UnknownUser => 404,
             Error::MethodNotAllowed => 405,
             Error::PayloadTooLarge => 413,
@@ -87,6 +90,7 @@ impl Error {
             Error::ChallengeInvalid => "challenge_invalid",
             Error::NoUsableCredential => "no_usable_credential",
             Error::AssertionInvalid => "assertion_invalid",
+            Error::ServiceAccountLogout => "service_account_logout",
             Error::BadRequest(_) => "bad_request",
             Error::PayloadTooLarge => "payload_too_large",
             Error::RouteNotFound => "route_not_found",

@@ -13,7 +13,7 @@ use crate::domain::ports::{DirectoryWriter, Signer};
 use crate::domain::time::UnixTime;
 use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use crate::domain::username::Username;
-use crate::service::lifecycle::{self, NewUser};
+use crate::service::lifecycle::{self, set_user_active, NewUser};
 
 /// Longest service account token lifetime, as Dfns allows.
 pub const MAX_TOKEN_DAYS: i64 = 730;
@@ -112,13 +112,25 @@ impl Admin {
         Ok(identity.user_id.to_string())
     }
 
-    /// Deactivates a user or service account; its tokens stop working at once.
+    /// Deactivates a user or service account; its tokens stop working at
+    /// once, and for good. Idempotent.
     pub async fn deactivate_user(&self, user_id: &str) -> Result<(), AdminError> {
+        self.set_active(user_id, false).await
+    }
+
+    /// Activates a user or service account again: it can be logged in (or
+    /// issued tokens) again; the tokens it held before deactivation stay
+    /// refused. Idempotent.
+    pub async fn activate_user(&self, user_id: &str) -> Result<(), AdminError> {
+        self.set_active(user_id, true).await
+    }
+
+    async fn set_active(&self, user_id: &str, active: bool) -> Result<(), AdminError> {
         let id = parse(user_id, "user", UserId::parse)?;
         let identity = self.identity(&id).await?;
-        lifecycle::set_active(&self.directory, identity, false, UnixTime::now())
+        set_user_active(&self.directory, identity, active, UnixTime::now())
             .await
-            .map(|_| ())
+            .map(drop)
             .map_err(|e| AdminError::from_write(e, &format!("user {user_id}")))
     }
 
@@ -223,13 +235,15 @@ impl Admin {
             .public_key(signing_key_id)
             .await
             .map_err(AdminError::Backend)?;
-        let now = UnixTime::now();
+        // After the identity's cut-off, so that a token issued in the same
+        // second as a re-activation is not refused.
+        let issued = identity.issue_time(UnixTime::now());
         let ttl = days_valid * 86_400;
         let record = TokenRecord {
             token_id: TokenId::new_service_account(),
             user_id: identity.user_id.clone(),
             org_id: identity.org_id.clone(),
-            expires_at: now.plus_secs(ttl),
+            expires_at: issued.plus_secs(ttl),
         };
         let subject = TokenSubject {
             org_id: identity.org_id.as_str(),
@@ -241,7 +255,7 @@ impl Admin {
         };
         let input = signing_input(
             &key.kid,
-            &build_claims(issuer, &subject, now.as_secs(), ttl),
+            &build_claims(issuer, &subject, issued.as_secs(), ttl),
         );
         let signature = self
             .kms

@@ -80,7 +80,13 @@ enum UserCommand {
         #[arg(long)]
         kind: String,
     },
+    /// Deactivate a user or service account: its tokens stop working for good.
     Deactivate {
+        #[arg(long)]
+        user_id: String,
+    },
+    /// Activate it again: new logins and tokens work; old tokens stay refused.
+    Activate {
         #[arg(long)]
         user_id: String,
     },
@@ -204,6 +210,12 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
         } => {
             admin.deactivate_user(&user_id).await?;
             json!({ "userId": user_id, "status": "Inactive" })
+        }
+        Command::User {
+            command: UserCommand::Activate { user_id },
+        } => {
+            admin.activate_user(&user_id).await?;
+            json!({ "userId": user_id, "status": "Active" })
         }
         Command::ServiceAccount {
             command:

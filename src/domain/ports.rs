@@ -143,6 +143,29 @@ pub trait DirectoryWriter: Send + Sync {
         token_id: &TokenId,
     ) -> impl Future<Output = Result<(), WriteError>> + Send;
 
+    /// Logout: revokes the login token `token_id` of `identity` and, with
+    /// `cut_off`, refuses every token of the identity issued at or before
+    /// it. The default takes two writes; a store that can should override
+    /// it with one transaction that moves nothing but the cut-off, so that
+    /// a concurrent change to the identity is never written back stale.
+    fn end_sessions(
+        &self,
+        identity: &Identity,
+        token_id: &TokenId,
+        cut_off: Option<UnixTime>,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send {
+        async move {
+            if let Some(cut_off) = cut_off {
+                let identity = Identity {
+                    cut_off: Some(cut_off),
+                    ..identity.clone()
+                };
+                self.save_identity(&identity).await?;
+            }
+            self.revoke_token(token_id).await
+        }
+    }
+
     fn create_permission(
         &self,
         permission: &Permission,

@@ -12,6 +12,7 @@ pub enum Route {
     DelegatedLogin,
     ActionInit,
     Action,
+    Logout,
     Jwks,
     ListUsers,
     CreateUser,
@@ -28,6 +29,7 @@ impl Route {
             Route::DelegatedLogin => "POST /auth/login/delegated",
             Route::ActionInit => "POST /auth/action/init",
             Route::Action => "POST /auth/action",
+            Route::Logout => "PUT /auth/logout",
             Route::Jwks => "GET /.well-known/jwks.json",
             Route::ListUsers => "GET /auth/users",
             Route::CreateUser => "POST /auth/users",
@@ -47,6 +49,7 @@ fn routes_of(path: &str) -> Option<&'static [(&'static str, Route)]> {
         ["auth", "login", "delegated"] => &[("POST", Route::DelegatedLogin)],
         ["auth", "action", "init"] => &[("POST", Route::ActionInit)],
         ["auth", "action"] => &[("POST", Route::Action)],
+        ["auth", "logout"] => &[("PUT", Route::Logout)],
         [".well-known", "jwks.json"] => &[("GET", Route::Jwks)],
         ["auth", "users"] => &[("GET", Route::ListUsers), ("POST", Route::CreateUser)],
         // The id is parsed by the use case, after the checks that come first.
@@ -88,6 +91,7 @@ where
         Route::DelegatedLogin => json(Box::pin(service.delegated_login(req, decision)).await),
         Route::ActionInit => json(Box::pin(service.action_init(req, decision)).await),
         Route::Action => json(Box::pin(service.action_complete(req, decision)).await),
+        Route::Logout => json(Box::pin(service.logout(req, decision)).await),
         Route::Jwks => Ok(response::public_json(&service.jwks())),
         Route::ListUsers => json(Box::pin(service.list_users(req, decision)).await),
         Route::CreateUser => json(Box::pin(service.create_user(req, decision)).await),
@@ -130,6 +134,8 @@ mod tests {
             Ok(Route::DelegatedLogin)
         );
         assert_eq!(route("GET", "/.well-known/jwks.json"), Ok(Route::Jwks));
+        assert_eq!(route("PUT", "/auth/logout"), Ok(Route::Logout));
+        assert_eq!(route("POST", "/auth/logout"), Err(Error::MethodNotAllowed));
         assert_eq!(
             route("GET", "/auth/login/delegated"),
             Err(Error::MethodNotAllowed)

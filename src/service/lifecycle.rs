@@ -1,9 +1,10 @@
-//! User lifecycle changes shared by the API and the operator CLI, so the
-//! two cannot drift: creating a user, and activating or deactivating one.
+//! An identity's lifecycle, in one place for every caller (the operator
+//! CLI, the users API): creation, activation, deactivation, archiving, and
+//! the cut-off that ends its existing tokens.
 
 use crate::domain::ids::OrgId;
 use crate::domain::model::{Identity, UserKind};
-use crate::domain::ports::{DirectoryWriter, WriteError};
+use crate::domain::ports::{DirectoryWriter, Refusal, WriteError};
 use crate::domain::time::UnixTime;
 use crate::domain::username::Username;
 
@@ -30,38 +31,80 @@ pub async fn create_user<W: DirectoryWriter>(
     Ok(identity)
 }
 
-/// The identity with its new state: deactivation also cuts off every
-/// token issued so far, for good (activation does not bring them back).
-/// Idempotent: an identity already in that state is returned unchanged.
-pub fn with_active(mut identity: Identity, active: bool, now: UnixTime) -> Identity {
-    if identity.active == active {
-        return identity;
+/// The identity archived for good: inactive, its tokens cut off.
+pub fn archived(identity: Identity, now: UnixTime) -> Identity {
+    Identity {
+        active: false,
+        archived: true,
+        cut_off: Some(cut_off_at(&identity, now)),
+        ..identity
     }
-    identity.active = active;
-    if !active {
-        identity.cut_off = Some(now);
-    }
-    identity
 }
 
-/// Activates or deactivates an identity, writing only when it changes.
-pub async fn set_active<W: DirectoryWriter>(
+/// The cut-off that refuses every token of `identity` issued up to `now`.
+///
+/// That is `now`, unless a token may already carry a later `iat`: one
+/// issued in the same second as the previous cut-off is dated one second
+/// after it (`Identity::issue_time`), and must be refused too. So the
+/// cut-off only ever moves forward, and a token issued after it (again
+/// through `issue_time`) is never refused, even within the same second.
+pub fn cut_off_at(identity: &Identity, now: UnixTime) -> UnixTime {
+    identity.issue_time(now)
+}
+
+/// Activates or deactivates `identity` and returns it as stored.
+///
+/// Deactivation also sets the cut-off, so the identity's existing tokens
+/// stay refused after a later activation: only tokens issued afterwards
+/// work. Both are idempotent: asking for the state the identity is in
+/// writes nothing. An archived identity is gone for good and is refused as
+/// missing.
+pub async fn set_user_active<W: DirectoryWriter>(
     writer: &W,
     identity: Identity,
     active: bool,
     now: UnixTime,
 ) -> Result<Identity, WriteError> {
-    if identity.active == active {
-        return Ok(identity);
+    match next_state(&identity, active, now)? {
+        None => Ok(identity),
+        Some(next) => {
+            writer.save_identity(&next).await?;
+            Ok(next)
+        }
     }
-    let changed = with_active(identity, active, now);
-    writer.save_identity(&changed).await?;
-    Ok(changed)
+}
+
+/// The identity after the change, or `None` when there is nothing to write.
+fn next_state(
+    identity: &Identity,
+    active: bool,
+    now: UnixTime,
+) -> Result<Option<Identity>, WriteError> {
+    if identity.archived {
+        return Err(WriteError::Refused(Refusal::IdentityMissing));
+    }
+    if identity.active == active {
+        return Ok(None);
+    }
+    let cut_off = match active {
+        true => identity.cut_off,
+        false => Some(cut_off_at(identity, now)),
+    };
+    Ok(Some(Identity {
+        active,
+        cut_off,
+        ..identity.clone()
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::OrgId;
+    use crate::domain::model::UserKind;
+    use crate::domain::username::Username;
+
+    const T: UnixTime = UnixTime::from_secs(1_800_000_000);
 
     fn user() -> Identity {
         Identity::new(
@@ -73,17 +116,70 @@ mod tests {
     }
 
     #[test]
-    fn deactivation_cuts_off_and_activation_keeps_the_cut_off() {
-        let t = UnixTime::from_secs(1_000);
-        let off = with_active(user(), false, t);
+    fn deactivation_cuts_off_every_token_issued_so_far() {
+        let u = user();
+        let off = next_state(&u, false, T).unwrap().unwrap();
         assert!(!off.active);
-        assert_eq!(off.cut_off, Some(t));
-        let on = with_active(off, true, t.plus_secs(10));
+        assert_eq!(off.cut_off, Some(T));
+        assert!(off.is_cut_off(T));
+        assert!(!off.is_cut_off(T.plus_secs(1)));
+        // Everything else is kept.
+        assert_eq!(
+            Identity {
+                active: true,
+                cut_off: None,
+                ..off
+            },
+            u
+        );
+    }
+
+    #[test]
+    fn activation_keeps_the_cut_off_so_old_tokens_stay_dead() {
+        let off = next_state(&user(), false, T).unwrap().unwrap();
+        let on = next_state(&off, true, T.plus_secs(10)).unwrap().unwrap();
         assert!(on.active);
-        assert_eq!(on.cut_off, Some(t), "old tokens stay dead");
-        // Idempotent: deactivating twice keeps the first cut-off.
-        let off = with_active(on, false, t.plus_secs(20));
-        let again = with_active(off.clone(), false, t.plus_secs(30));
-        assert_eq!(again, off);
+        assert_eq!(on.cut_off, Some(T));
+        assert!(on.is_cut_off(T));
+        // A token issued at once, in the cut-off's second, is not refused.
+        assert!(!on.is_cut_off(on.issue_time(T)));
+    }
+
+    #[test]
+    fn both_are_idempotent() {
+        let u = user();
+        assert_eq!(next_state(&u, true, T), Ok(None));
+        let off = next_state(&u, false, T).unwrap().unwrap();
+        // A second deactivation does not move the cut-off.
+        assert_eq!(next_state(&off, false, T.plus_secs(60)), Ok(None));
+    }
+
+    #[test]
+    fn an_archived_identity_cannot_change_state() {
+        let mut u = user();
+        u.active = false;
+        u.archived = true;
+        for active in [true, false] {
+            assert_eq!(
+                next_state(&u, active, T),
+                Err(WriteError::Refused(Refusal::IdentityMissing))
+            );
+        }
+    }
+
+    #[test]
+    fn a_cut_off_in_the_same_second_also_refuses_tokens_dated_after_the_last() {
+        // Deactivated, activated and logged in again within one second:
+        // the new token is dated T + 1, and the next cut-off must cover it.
+        let on = next_state(&next_state(&user(), false, T).unwrap().unwrap(), true, T)
+            .unwrap()
+            .unwrap();
+        let token_iat = on.issue_time(T);
+        assert_eq!(token_iat, T.plus_secs(1));
+        let off = next_state(&on, false, T).unwrap().unwrap();
+        assert!(off.is_cut_off(token_iat));
+        assert_eq!(cut_off_at(&on, T), token_iat);
+        // Once the clock passes the cut-off, it is simply `now`.
+        assert_eq!(cut_off_at(&on, T.plus_secs(5)), T.plus_secs(5));
     }
 }

@@ -6,11 +6,13 @@ mod caller;
 pub mod input;
 pub mod lifecycle;
 mod login;
+mod logout;
 #[cfg(test)]
 mod tests;
 mod users;
 
 pub use login::parse_login_body;
+pub use logout::{parse_logout_body, LogoutResponse};
 
 pub(crate) use input::{accept_force, parse_body};
 

@@ -21,14 +21,14 @@ fn admin(command: &str, env: &[(&str, &str)]) -> Output {
 }
 
 /// The same, naming the tests' tables.
-fn admin_tables(command: &str, env: &[(&str, &str)]) -> Output {
+pub(crate) fn admin_tables(command: &str, env: &[(&str, &str)]) -> Output {
     admin(
         &format!("--directory-table {DIRECTORY_TABLE} --replay-table {REPLAY_TABLE} {command}"),
         env,
     )
 }
 
-fn json(out: &Output) -> serde_json::Value {
+pub(crate) fn json(out: &Output) -> serde_json::Value {
     assert!(
         out.status.success(),
         "{}",

@@ -11,6 +11,7 @@ mod events;
 mod faults;
 mod hostile;
 mod login;
+mod logout;
 mod logs;
 mod nonce;
 mod permissions;

@@ -23,6 +23,7 @@
 mod directory;
 mod items;
 mod replay;
+mod sessions;
 mod tables;
 mod users;
 mod writer;

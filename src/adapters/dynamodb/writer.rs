@@ -11,15 +11,16 @@ use super::items::*;
 use crate::domain::ids::{PermissionId, TokenId, UserId};
 use crate::domain::model::{Assignment, Credential, Identity, Org, Permission, TokenRecord};
 use crate::domain::ports::{DirectoryWriter, Refusal, WriteError};
+use crate::domain::time::UnixTime;
 use crate::error::Error;
 
 /// One item of a transaction, and what its failed condition means.
-struct Step {
-    item: TransactWriteItem,
-    refusal: Refusal,
+pub(super) struct Step {
+    pub(super) item: TransactWriteItem,
+    pub(super) refusal: Refusal,
 }
 
-fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, Error> {
+pub(super) fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, Error> {
     r.map_err(|e| Error::internal("transaction item", e))
 }
 
@@ -86,7 +87,7 @@ impl DynamoDirectory {
         })
     }
 
-    async fn transact(&self, steps: Vec<Step>) -> Result<(), WriteError> {
+    pub(super) async fn transact(&self, steps: Vec<Step>) -> Result<(), WriteError> {
         let refusals: Vec<Refusal> = steps.iter().map(|s| s.refusal).collect();
         let result = self
             .client
@@ -118,6 +119,18 @@ impl DynamoDirectory {
                 DisplayErrorContext(&err),
             ))),
         }
+    }
+
+    /// Marks a token revoked. Service account tokens are always on
+    /// record; a login token's revocation is a record of its own.
+    pub(super) fn revocation(&self, token_id: &TokenId) -> Result<Step, Error> {
+        self.set_status(
+            TokenItem::key(token_id),
+            Status::Revoked,
+            Some(("tokenId", AttributeValue::S(token_id.to_string()))),
+            !token_id.is_service_account(),
+            Refusal::TokenMissing,
+        )
     }
 
     fn identity_steps(&self, identity: &Identity) -> Result<Vec<Step>, Error> {
@@ -207,17 +220,17 @@ impl DirectoryWriter for DynamoDirectory {
     }
 
     async fn revoke_token(&self, token_id: &TokenId) -> Result<(), WriteError> {
-        // Service account tokens are always on record; a login token's
-        // revocation is a record of its own.
-        let upsert = !token_id.is_service_account();
-        let step = self.set_status(
-            TokenItem::key(token_id),
-            Status::Revoked,
-            Some(("tokenId", AttributeValue::S(token_id.to_string()))),
-            upsert,
-            Refusal::TokenMissing,
-        )?;
+        let step = self.revocation(token_id)?;
         self.transact(vec![step]).await
+    }
+
+    async fn end_sessions(
+        &self,
+        identity: &Identity,
+        token_id: &TokenId,
+        cut_off: Option<UnixTime>,
+    ) -> Result<(), WriteError> {
+        self.end_sessions_at_once(identity, token_id, cut_off).await
     }
 
     async fn create_permission(&self, permission: &Permission) -> Result<(), WriteError> {

@@ -221,13 +221,14 @@ where
                 i.is_sso_required = is_sso_required;
                 self.directory.save_identity(&i).await.map(|()| i)
             }
-            Change::Activate => lifecycle::set_active(&self.directory, identity, true, now).await,
+            Change::Activate => {
+                lifecycle::set_user_active(&self.directory, identity, true, now).await
+            }
             Change::Deactivate => {
-                lifecycle::set_active(&self.directory, identity, false, now).await
+                lifecycle::set_user_active(&self.directory, identity, false, now).await
             }
             Change::Archive => {
-                let mut i = lifecycle::with_active(identity, false, now);
-                i.archived = true;
+                let i = lifecycle::archived(identity, now);
                 self.directory.save_identity(&i).await.map(|()| i)
             }
         }

@@ -1,6 +1,7 @@
 //! The integration harness: a real moto backend, the real handler, and a
 //! client that speaks the wire contract the way the Dfns SDKs do.
 
+pub mod event;
 pub mod keys;
 pub mod moto;
 pub mod proxy;
@@ -146,43 +147,19 @@ impl Stack {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> Reply {
-        let headers: serde_json::Map<String, Value> = headers
-            .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), json!(v)))
-            .chain([("content-type".to_string(), json!("application/json"))])
-            .collect();
-        let (path, query) = path.split_once('?').unwrap_or((path, ""));
-        let params: serde_json::Map<String, Value> = query
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_string(), json!(v)))
-            .collect();
-        let event = json!({
-            "version": "2.0",
-            "routeKey": "$default",
-            "rawPath": path,
-            "rawQueryString": query,
-            "queryStringParameters": params,
-            "headers": headers,
-            "requestContext": {
-                "accountId": "123456789012", "apiId": "local", "domainName": "localhost",
-                "domainPrefix": "localhost", "requestId": "test-request", "routeKey": "$default",
-                "stage": "$default", "time": "28/Nov/2026:16:00:00 +0000", "timeEpoch": 1795881600000u64,
-                "http": { "method": method, "path": path, "protocol": "HTTP/1.1",
-                          "sourceIp": "127.0.0.1", "userAgent": "tests" }
-            },
-            "body": body,
-            "isBase64Encoded": false
-        });
-        let request = lambda_http::request::from_str(&event.to_string()).expect("event parses");
+        let event = event::http_api_v2(method, path, headers, body, Some("application/json"));
+        self.handle_via(service, &event).await
+    }
+
+    /// Runs one event document through `service`'s handler.
+    pub async fn handle_via(&self, service: &AppService, event: &str) -> Reply {
+        let request = lambda_http::request::from_str(event).expect("event parses");
         Reply::from(handle(service, request).await)
     }
 
     /// Sends a raw event document (any supported shape) through the handler.
     pub async fn send_event(&self, event: &str) -> Reply {
-        let request = lambda_http::request::from_str(event).expect("event parses");
-        let response = handle(&self.service, request).await;
-        Reply::from(response)
+        self.handle_via(&self.service, event).await
     }
 
     pub async fn jwks(&self) -> Value {

@@ -1,5 +1,6 @@
 //! Items of the directory table.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::{identity_pk, org_pk, Key, Status, ASSIGNMENT_PREFIX, CREDENTIAL_PREFIX, PROFILE_SK};
@@ -11,6 +12,10 @@ use crate::domain::model::{
 };
 use crate::domain::time::UnixTime;
 use crate::domain::username::Username;
+use crate::error::Error;
+
+/// The attribute that holds an identity's cut-off.
+const CUT_OFF: &str = "cutOff";
 
 const USERNAME_PREFIX: &str = "USERNAME#";
 
@@ -98,6 +103,14 @@ impl IdentityItem {
             keys.push(Self::username_key(&identity.org_id, &identity.username));
         }
         keys
+    }
+
+    /// The attribute name and value of a cut-off, for an update that
+    /// moves nothing else (logout of every session).
+    pub fn cut_off_attribute(cut_off: UnixTime) -> Result<(&'static str, AttributeValue), Error> {
+        let value =
+            serde_dynamo::to_attribute_value(cut_off).map_err(|e| Error::internal("cut-off", e))?;
+        Ok((CUT_OFF, value))
     }
 
     /// The items `keys` names, in the same order.
