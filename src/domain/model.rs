@@ -63,6 +63,9 @@ pub struct Identity {
     /// Tokens of this identity issued at or before this instant are
     /// refused (logout of all sessions, deactivation): no token list needed.
     pub cut_off: Option<UnixTime>,
+    /// The stored revision this value was read at: a save is refused when
+    /// another write moved it since, so no write undoes another.
+    pub revision: u64,
 }
 
 impl Identity {
@@ -86,6 +89,7 @@ impl Identity {
             external_id: None,
             is_sso_required: false,
             cut_off: None,
+            revision: 0,
         }
     }
 

@@ -37,10 +37,15 @@ impl DynamoDirectory {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key.to_item()))
-            .update_expression("SET #co = :co")
+            .update_expression("SET #co = :co ADD #rev :one")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#co", name)
+            .expression_attribute_names("#rev", IdentityItem::REVISION)
             .expression_attribute_values(":co", value)
+            .expression_attribute_values(
+                ":one",
+                aws_sdk_dynamodb::types::AttributeValue::N("1".into()),
+            )
             .build();
         Ok(Step {
             item: TransactWriteItem::builder().update(built(update)?).build(),

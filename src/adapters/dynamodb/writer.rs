@@ -180,19 +180,31 @@ impl DirectoryWriter for DynamoDirectory {
     }
 
     async fn save_identity(&self, identity: &Identity) -> Result<(), WriteError> {
-        let steps = IdentityItem::items(identity)
+        // Written at the next revision, on condition that the stored one is
+        // still the one read: a concurrent change (a logout's cut-off, a
+        // deactivation) is never overwritten with older state.
+        let next = Identity {
+            revision: identity.revision + 1,
+            ..identity.clone()
+        };
+        let read_at = AttributeValue::N(identity.revision.to_string());
+        let steps = IdentityItem::items(&next)
             .iter()
             .map(|item| {
                 let put = built(
                     Put::builder()
                         .table_name(&self.table)
                         .set_item(Some(encode(item)?))
-                        .condition_expression("attribute_exists(pk)")
+                        .condition_expression(
+                            "attribute_exists(pk) AND (attribute_not_exists(#rev) OR #rev = :rev)",
+                        )
+                        .expression_attribute_names("#rev", IdentityItem::REVISION)
+                        .expression_attribute_values(":rev", read_at.clone())
                         .build(),
                 )?;
                 Ok(Step {
                     item: TransactWriteItem::builder().put(put).build(),
-                    refusal: Refusal::IdentityMissing,
+                    refusal: Refusal::Conflict,
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;

@@ -232,20 +232,22 @@ impl DirectoryWriter for MemoryDirectory {
     async fn save_identity(&self, identity: &Identity) -> Result<(), WriteError> {
         let mut store = lock(&self.store);
         let name = username_key(identity);
-        require(
-            store.profiles.contains_key(&identity.user_id),
-            Refusal::IdentityMissing,
-        )?;
+        // Missing, or moved since it was read (the table tells only that a
+        // condition failed; here the two are told apart for the tests).
+        let read_at = |stored: Option<&Identity>| match stored {
+            None => Err(WriteError::Refused(Refusal::IdentityMissing)),
+            Some(s) => require(s.revision == identity.revision, Refusal::Conflict),
+        };
+        read_at(store.profiles.get(&identity.user_id))?;
+        let next = Identity {
+            revision: identity.revision + 1,
+            ..identity.clone()
+        };
         if !identity.is_service_account {
-            require(
-                store.usernames.contains_key(&name),
-                Refusal::IdentityMissing,
-            )?;
-            store.usernames.insert(name, identity.clone());
+            read_at(store.usernames.get(&name))?;
+            store.usernames.insert(name, next.clone());
         }
-        store
-            .profiles
-            .insert(identity.user_id.clone(), identity.clone());
+        store.profiles.insert(identity.user_id.clone(), next);
         Ok(())
     }
 

@@ -73,6 +73,9 @@ pub struct IdentityItem {
     /// Tokens issued at or before it are refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cut_off: Option<UnixTime>,
+    /// Moved by every change, so that a save can require what it read.
+    #[serde(default)]
+    revision: u64,
 }
 
 impl IdentityItem {
@@ -113,6 +116,9 @@ impl IdentityItem {
         Ok((CUT_OFF, value))
     }
 
+    /// The attribute every change moves.
+    pub const REVISION: &'static str = "revision";
+
     /// The items `keys` names, in the same order.
     pub fn items(identity: &Identity) -> Vec<Self> {
         Self::keys(identity)
@@ -135,6 +141,7 @@ impl IdentityItem {
                 external_id: identity.external_id.clone(),
                 is_sso_required: identity.is_sso_required,
                 cut_off: identity.cut_off,
+                revision: identity.revision,
             })
             .collect()
     }
@@ -153,6 +160,7 @@ impl IdentityItem {
             external_id: self.external_id,
             is_sso_required: self.is_sso_required,
             cut_off: self.cut_off,
+            revision: self.revision,
         }
     }
 }

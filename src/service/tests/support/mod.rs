@@ -198,10 +198,14 @@ impl World {
     }
 
     pub async fn set_active(&self, identity: &Identity, active: bool) {
-        let changed = Identity {
-            active,
-            ..identity.clone()
-        };
+        // As stored now: a save names the revision it read.
+        let stored = self
+            .directory()
+            .identity(&identity.user_id)
+            .await
+            .expect("read")
+            .expect("exists");
+        let changed = Identity { active, ..stored };
         self.directory()
             .save_identity(&changed)
             .await
