@@ -32,6 +32,13 @@ pub enum Error {
     NoUsableCredential,
     #[error("Credential assertion is not valid.")]
     AssertionInvalid,
+    /// Registration of a user that registered already or was archived
+    /// (Dfns's message and status).
+    #[error("User already exists.")]
+    UserAlreadyRegistered,
+    /// A credId already registered in the org.
+    #[error("credential already registered")]
+    CredentialAlreadyRegistered,
     /// Malformed request body or parameters; the message names the field.
     #[error("{0}")]
     BadRequest(String),
@@ -55,11 +62,13 @@ impl Error {
             | Error::UserActionReused
             | Error::UserDeactivated
             | Error::ChallengeInvalid
+            | Error::CredentialAlreadyRegistered
             | Error::BadRequest(_) => 400,
             Error::NotAuthorized
             | Error::UserNotFound
             | Error::NoUsableCredential
-            | Error::AssertionInvalid => 401,
+            | Error::AssertionInvalid
+            | Error::UserAlreadyRegistered => 401,
             Error::UserActionInvalid | Error::Forbidden { .. } => 403,
             Error::RouteNotFound => 404,
             Error::MethodNotAllowed => 405,
@@ -82,6 +91,8 @@ impl Error {
             Error::ChallengeInvalid => "challenge_invalid",
             Error::NoUsableCredential => "no_usable_credential",
             Error::AssertionInvalid => "assertion_invalid",
+            Error::UserAlreadyRegistered => "user_already_registered",
+            Error::CredentialAlreadyRegistered => "credential_already_registered",
             Error::BadRequest(_) => "bad_request",
             Error::PayloadTooLarge => "payload_too_large",
             Error::RouteNotFound => "route_not_found",

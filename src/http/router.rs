@@ -3,7 +3,8 @@
 use lambda_http::{Body, Response};
 
 use super::response;
-use crate::domain::ports::{Directory, ReplayStore, Signer};
+use crate::domain::ports::{Directory, DirectoryWriter, ReplayStore, Signer};
+use crate::domain::registration::RegistrationStore;
 use crate::error::Error;
 use crate::service::{ApiRequest, AuthService, Decision};
 
@@ -13,6 +14,10 @@ pub enum Route {
     ActionInit,
     Action,
     Jwks,
+    RegistrationChallenge,
+    RegistrationRestart,
+    Registration,
+    RegistrationEndUser,
 }
 
 impl Route {
@@ -22,7 +27,21 @@ impl Route {
             Route::ActionInit => "POST /auth/action/init",
             Route::Action => "POST /auth/action",
             Route::Jwks => "GET /.well-known/jwks.json",
+            Route::RegistrationChallenge => "POST /auth/registration/delegated",
+            Route::RegistrationRestart => "POST /auth/registration/delegated/restart",
+            Route::Registration => "POST /auth/registration",
+            Route::RegistrationEndUser => "POST /auth/registration/enduser",
         }
+    }
+
+    /// True when a token this route issues is a login token (what the
+    /// `LoginsIssued` metric counts); a registration challenge issues a
+    /// temporary token instead.
+    pub fn issues_login_tokens(&self) -> bool {
+        !matches!(
+            self,
+            Route::RegistrationChallenge | Route::RegistrationRestart
+        )
     }
 }
 
@@ -33,6 +52,10 @@ pub fn route(method: &str, path: &str) -> Result<Route, Error> {
         "/auth/action/init" => (Route::ActionInit, "POST"),
         "/auth/action" => (Route::Action, "POST"),
         "/.well-known/jwks.json" => (Route::Jwks, "GET"),
+        "/auth/registration/delegated" => (Route::RegistrationChallenge, "POST"),
+        "/auth/registration/delegated/restart" => (Route::RegistrationRestart, "POST"),
+        "/auth/registration" => (Route::Registration, "POST"),
+        "/auth/registration/enduser" => (Route::RegistrationEndUser, "POST"),
         _ => return Err(Error::RouteNotFound),
     };
     if method == allowed {
@@ -49,8 +72,8 @@ pub async fn dispatch<D, R, S>(
     decision: &mut Decision,
 ) -> Result<Response<Body>, Error>
 where
-    D: Directory,
-    R: ReplayStore,
+    D: Directory + DirectoryWriter,
+    R: ReplayStore + RegistrationStore,
     S: Signer,
 {
     // The use cases' futures hold several AWS SDK calls at once: boxed,
@@ -69,6 +92,18 @@ where
             Ok(response::json(200, &out))
         }
         Route::Jwks => Ok(response::public_json(&service.jwks())),
+        Route::RegistrationChallenge | Route::RegistrationRestart => {
+            let out = Box::pin(service.delegated_registration(req, decision)).await?;
+            Ok(response::json(200, &out))
+        }
+        Route::Registration => {
+            let out = Box::pin(service.register(req, decision)).await?;
+            Ok(response::json(200, &out))
+        }
+        Route::RegistrationEndUser => {
+            let out = Box::pin(service.register_end_user(req, decision)).await?;
+            Ok(response::json(200, &out))
+        }
     }
 }
 
@@ -92,5 +127,18 @@ mod tests {
             route("POST", "/auth/login/delegated/"),
             Err(Error::RouteNotFound)
         );
+        for (path, expected) in [
+            ("/auth/registration/delegated", Route::RegistrationChallenge),
+            (
+                "/auth/registration/delegated/restart",
+                Route::RegistrationRestart,
+            ),
+            ("/auth/registration", Route::Registration),
+            ("/auth/registration/enduser", Route::RegistrationEndUser),
+        ] {
+            assert_eq!(route("POST", path), Ok(expected));
+            assert_eq!(expected.name(), format!("POST {path}"));
+            assert_eq!(route("GET", path), Err(Error::MethodNotAllowed));
+        }
     }
 }

@@ -4,6 +4,7 @@
 mod action;
 mod caller;
 mod login;
+pub mod registration;
 
 pub use login::parse_login_body;
 

@@ -13,4 +13,5 @@ mod hostile;
 mod login;
 mod logs;
 mod nonce;
+mod registration;
 mod tokens;
