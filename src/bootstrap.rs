@@ -105,7 +105,8 @@ pub async fn build_service(config: &Config, sdk: &SdkConfig) -> Result<AppServic
     let signer = KmsSigner::new(kms, keys[0].kid.clone());
     Ok(AuthService::new(
         DynamoDirectory::new(dynamo.clone(), &config.directory_table),
-        DynamoReplayStore::new(dynamo, &config.replay_table),
+        DynamoReplayStore::new(dynamo, &config.replay_table)
+            .with_directory_table(&config.directory_table),
         signer,
         KeyRing::new(config.settings.issuer.clone(), keys),
         config.settings.clone(),

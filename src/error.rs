@@ -40,6 +40,13 @@ pub enum Error {
     /// Logout with a service account token: its tokens are revoked by id.
     #[error("service accounts cannot log out; revoke the token instead")]
     ServiceAccountLogout,
+    /// Registration of a user that registered already or was archived
+    /// (Dfns's message and status).
+    #[error("User already exists.")]
+    UserAlreadyRegistered,
+    /// A credId already registered in the org.
+    #[error("credential already registered")]
+    CredentialAlreadyRegistered,
     /// Malformed request body or parameters; the message names the field.
     #[error("{0}")]
     BadRequest(String),
@@ -63,11 +70,13 @@ impl Error {
             | Error::UserActionReused
             | Error::UserDeactivated
             | Error::ChallengeInvalid
+            | Error::CredentialAlreadyRegistered
             | Error::BadRequest(_) => 400,
             Error::NotAuthorized
             | Error::UserNotFound
             | Error::NoUsableCredential
-            | Error::AssertionInvalid => 401,
+            | Error::AssertionInvalid
+            | Error::UserAlreadyRegistered => 401,
             Error::UserActionInvalid | Error::Forbidden { .. } | Error::ServiceAccountLogout => 403,
             Error::RouteNotFound | Error::UnknownUser => 404,
             Error::MethodNotAllowed => 405,
@@ -91,6 +100,8 @@ impl Error {
             Error::NoUsableCredential => "no_usable_credential",
             Error::AssertionInvalid => "assertion_invalid",
             Error::ServiceAccountLogout => "service_account_logout",
+            Error::UserAlreadyRegistered => "user_already_registered",
+            Error::CredentialAlreadyRegistered => "credential_already_registered",
             Error::BadRequest(_) => "bad_request",
             Error::PayloadTooLarge => "payload_too_large",
             Error::RouteNotFound => "route_not_found",

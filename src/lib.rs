@@ -14,5 +14,7 @@ pub mod error;
 pub mod http;
 pub mod service;
 pub mod telemetry;
+#[cfg(test)]
+pub(crate) mod test_keys;
 
 pub use error::Error;

@@ -6,7 +6,8 @@ use crate::domain::ids::{
     AssignmentId, CredId, CredentialId, OrgId, PermissionId, TokenId, UserId,
 };
 use crate::domain::model::{
-    Assignment, Credential, Identity, Org, Permission, TokenKind, TokenRecord, UserKind,
+    Assignment, Credential, CredentialKind, Identity, Org, Permission, TokenKind, TokenRecord,
+    UserKind,
 };
 use crate::domain::permissions::check_operation;
 use crate::domain::ports::{DirectoryWriter, Signer};
@@ -75,6 +76,8 @@ fn key_credential(public_key_pem: &str) -> Result<Credential, AdminError> {
         cred_id: CredId::mint(),
         public_key_pem: public_key_pem.to_string(),
         active: true,
+        kind: CredentialKind::Key,
+        name: String::new(),
     })
 }
 

@@ -14,11 +14,19 @@ struct ClientDataJson {
 
 /// Checks that the signed client data is a `key.get` for `challenge`.
 pub fn check_client_data(bytes: &[u8], challenge: &str) -> Result<(), Error> {
+    check_client_data_of(bytes, "key.get", challenge)
+}
+
+/// Checks that the signed client data is of `kind` (`key.get`,
+/// `key.create`) and names `challenge`.
+pub fn check_client_data_of(bytes: &[u8], kind: &str, challenge: &str) -> Result<(), Error> {
     let data: ClientDataJson = serde_json::from_slice(bytes).map_err(|_| {
         Error::bad_request("clientData must be base64url of a JSON object with type and challenge")
     })?;
-    if data.kind != "key.get" {
-        return Err(Error::bad_request("clientData.type must be key.get"));
+    if data.kind != kind {
+        return Err(Error::bad_request(format!(
+            "clientData.type must be {kind}"
+        )));
     }
     if data.challenge != challenge {
         return Err(Error::ChallengeInvalid);

@@ -1,6 +1,7 @@
 //! Pure rules of the service: no AWS, no HTTP. The ports say what the
 //! rules need from the outside world.
 
+pub mod attestation;
 pub mod bearer;
 pub mod client_data;
 pub mod credential;
@@ -11,6 +12,7 @@ pub mod nonce;
 pub mod payload;
 pub mod permissions;
 pub mod ports;
+pub mod registration;
 pub mod secret;
 pub mod time;
 pub mod token;

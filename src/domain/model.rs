@@ -109,7 +109,26 @@ impl Identity {
     }
 }
 
-/// A Key credential: a public key the identity signs user actions with.
+/// Kind of a credential, as Dfns names it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CredentialKind {
+    /// Signs user actions.
+    #[default]
+    Key,
+    /// Registered for account recovery; never offered for user actions.
+    RecoveryKey,
+}
+
+impl CredentialKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::Key => "Key",
+            CredentialKind::RecoveryKey => "RecoveryKey",
+        }
+    }
+}
+
+/// A public key credential of an identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credential {
     /// Internal id, `cr-...`.
@@ -118,6 +137,9 @@ pub struct Credential {
     pub cred_id: CredId,
     pub public_key_pem: String,
     pub active: bool,
+    pub kind: CredentialKind,
+    /// The name given at registration (`""` when none).
+    pub name: String,
 }
 
 /// A named list of operations in an org.
@@ -173,8 +195,12 @@ pub struct CallerRecord {
 }
 
 impl CallerRecord {
+    /// The credentials that may sign user actions: active `Key`
+    /// credentials (a recovery key never does).
     pub fn active_credentials(&self) -> impl Iterator<Item = &Credential> {
-        self.credentials.iter().filter(|c| c.active)
+        self.credentials
+            .iter()
+            .filter(|c| c.active && c.kind == CredentialKind::Key)
     }
 }
 
@@ -185,6 +211,9 @@ pub enum TokenKind {
     Token,
     /// A service account's long-lived token.
     ServiceAccount,
+    /// A registration's temporary token: accepted only by registration
+    /// completion, never as a login token.
+    Temp,
 }
 
 impl TokenKind {
@@ -192,6 +221,7 @@ impl TokenKind {
         match self {
             TokenKind::Token => "Token",
             TokenKind::ServiceAccount => "ServiceAccount",
+            TokenKind::Temp => "Temp",
         }
     }
 
@@ -199,6 +229,7 @@ impl TokenKind {
         match s {
             "Token" => Some(TokenKind::Token),
             "ServiceAccount" => Some(TokenKind::ServiceAccount),
+            "Temp" => Some(TokenKind::Temp),
             _ => None,
         }
     }

@@ -14,6 +14,7 @@ use std::time::Instant;
 use lambda_http::{Body, Request, Response};
 
 use crate::domain::ports::{DirectoryStore, ReplayStore, Signer};
+use crate::domain::registration::RegistrationStore;
 use crate::error::Error;
 use crate::service::{ApiRequest, AuthService, Decision};
 use metrics::RequestMetrics;
@@ -22,7 +23,7 @@ use metrics::RequestMetrics;
 pub async fn handle<D, R, S>(service: &AuthService<D, R, S>, event: Request) -> Response<Body>
 where
     D: DirectoryStore,
-    R: ReplayStore,
+    R: ReplayStore + RegistrationStore,
     S: Signer,
 {
     let started = Instant::now();
@@ -32,6 +33,9 @@ where
     let route_name = parsed
         .as_ref()
         .map_or("unrouted", |(route, _)| route.name());
+    let issues_logins = parsed
+        .as_ref()
+        .is_ok_and(|(route, _)| route.issues_login_tokens());
     let (outcome, client) = match parsed {
         Err(e) => (Err(e), Client::default()),
         Ok((route, req)) => (
@@ -58,7 +62,7 @@ where
         reason: err.as_ref().map_or("none", Error::reason),
         latency_ms,
         timings: &decision.timings,
-        token_issued: decision.issued_token.is_some(),
+        token_issued: issues_logins && decision.issued_token.is_some(),
     });
     response
 }

@@ -4,6 +4,7 @@ use lambda_http::{Body, Response};
 
 use super::response;
 use crate::domain::ports::{DirectoryStore, ReplayStore, Signer};
+use crate::domain::registration::RegistrationStore;
 use crate::error::Error;
 use crate::service::{ApiRequest, AuthService, Decision, UserChange};
 
@@ -21,6 +22,10 @@ pub enum Route {
     ArchiveUser,
     ActivateUser,
     DeactivateUser,
+    RegistrationChallenge,
+    RegistrationRestart,
+    Registration,
+    RegistrationEndUser,
 }
 
 impl Route {
@@ -38,7 +43,21 @@ impl Route {
             Route::ArchiveUser => "DELETE /auth/users/{userId}",
             Route::ActivateUser => "PUT /auth/users/{userId}/activate",
             Route::DeactivateUser => "PUT /auth/users/{userId}/deactivate",
+            Route::RegistrationChallenge => "POST /auth/registration/delegated",
+            Route::RegistrationRestart => "POST /auth/registration/delegated/restart",
+            Route::Registration => "POST /auth/registration",
+            Route::RegistrationEndUser => "POST /auth/registration/enduser",
         }
+    }
+
+    /// True when a token this route issues is a login token (what the
+    /// `LoginsIssued` metric counts); a registration challenge issues a
+    /// temporary token instead.
+    pub fn issues_login_tokens(&self) -> bool {
+        !matches!(
+            self,
+            Route::RegistrationChallenge | Route::RegistrationRestart
+        )
     }
 }
 
@@ -50,6 +69,10 @@ fn routes_of(path: &str) -> Option<&'static [(&'static str, Route)]> {
         ["auth", "action", "init"] => &[("POST", Route::ActionInit)],
         ["auth", "action"] => &[("POST", Route::Action)],
         ["auth", "logout"] => &[("PUT", Route::Logout)],
+        ["auth", "registration"] => &[("POST", Route::Registration)],
+        ["auth", "registration", "delegated"] => &[("POST", Route::RegistrationChallenge)],
+        ["auth", "registration", "delegated", "restart"] => &[("POST", Route::RegistrationRestart)],
+        ["auth", "registration", "enduser"] => &[("POST", Route::RegistrationEndUser)],
         [".well-known", "jwks.json"] => &[("GET", Route::Jwks)],
         ["auth", "users"] => &[("GET", Route::ListUsers), ("POST", Route::CreateUser)],
         // The id is parsed by the use case, after the checks that come first.
@@ -82,7 +105,7 @@ pub async fn dispatch<D, R, S>(
 ) -> Result<Response<Body>, Error>
 where
     D: DirectoryStore,
-    R: ReplayStore,
+    R: ReplayStore + RegistrationStore,
     S: Signer,
 {
     // The use cases' futures hold several AWS SDK calls at once: boxed,
@@ -92,6 +115,13 @@ where
         Route::ActionInit => json(Box::pin(service.action_init(req, decision)).await),
         Route::Action => json(Box::pin(service.action_complete(req, decision)).await),
         Route::Logout => json(Box::pin(service.logout(req, decision)).await),
+        Route::RegistrationChallenge | Route::RegistrationRestart => {
+            json(Box::pin(service.delegated_registration(req, decision)).await)
+        }
+        Route::Registration => json(Box::pin(service.register(req, decision)).await),
+        Route::RegistrationEndUser => {
+            json(Box::pin(service.register_end_user(req, decision)).await)
+        }
         Route::Jwks => Ok(response::public_json(&service.jwks())),
         Route::ListUsers => json(Box::pin(service.list_users(req, decision)).await),
         Route::CreateUser => json(Box::pin(service.create_user(req, decision)).await),
@@ -145,5 +175,18 @@ mod tests {
             route("POST", "/auth/login/delegated/"),
             Err(Error::RouteNotFound)
         );
+        for (path, expected) in [
+            ("/auth/registration/delegated", Route::RegistrationChallenge),
+            (
+                "/auth/registration/delegated/restart",
+                Route::RegistrationRestart,
+            ),
+            ("/auth/registration", Route::Registration),
+            ("/auth/registration/enduser", Route::RegistrationEndUser),
+        ] {
+            assert_eq!(route("POST", path), Ok(expected));
+            assert_eq!(expected.name(), format!("POST {path}"));
+            assert_eq!(route("GET", path), Err(Error::MethodNotAllowed));
+        }
     }
 }

@@ -133,6 +133,8 @@ fn check_active(caller: &Caller, record: CallerRecord) -> Result<ActiveCaller, E
         (TokenKind::ServiceAccount, TokenState::Unrecorded) => false,
         (TokenKind::ServiceAccount, TokenState::Active) => identity.is_service_account,
         (TokenKind::Token, _) => !identity.is_service_account,
+        // Only registration completion takes a temporary token, with its own check.
+        (TokenKind::Temp, _) => false,
     };
     if !token_ok {
         return Err(Error::NotAuthorized);

@@ -7,6 +7,7 @@ pub mod input;
 pub mod lifecycle;
 mod login;
 mod logout;
+pub mod registration;
 #[cfg(test)]
 mod tests;
 mod users;

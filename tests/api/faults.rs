@@ -74,9 +74,8 @@ async fn reply_stages(
         ..Default::default()
     };
     let mut decision = delegated_login::service::Decision::default();
-    stack
-        .service
-        .delegated_login(&req, &mut decision)
+    // Boxed as the router boxes it: the future holds several SDK calls.
+    Box::pin(stack.service.delegated_login(&req, &mut decision))
         .await
         .expect("login");
     decision.timings

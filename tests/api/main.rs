@@ -15,6 +15,7 @@ mod logout;
 mod logs;
 mod nonce;
 mod permissions;
+mod registration;
 mod rules;
 mod tokens;
 mod users;

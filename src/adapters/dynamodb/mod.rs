@@ -12,16 +12,19 @@
 //! | credential | `IDENTITY#<userId>` | `CREDENTIAL#<cr>` |
 //! | assignment (operations copied in) | `IDENTITY#<userId>` | `ASSIGNMENT#<as>` |
 //! | token, or a login token's revocation | `TOKEN#<tokenId>` | `TOKEN` |
+//! | a credId taken in an org | `CREDID#<orgId>#<SHA-256 of credId>` | `CREDID` |
 //!
 //! One query of the identity's partition brings back the caller's profile,
 //! credentials and granted operations. The username item repeats the
 //! profile so that a login looks its target up with one read.
 //!
 //! Replay table (`pk`, TTL attribute `expiresAt`): `NONCE#`, `CHALLENGE#`
-//! and `USERACTION#` followed by a SHA-256 digest.
+//! and `USERACTION#` followed by a SHA-256 digest, and `REGISTRATION#`
+//! followed by a user id (its one pending registration).
 
 mod directory;
 mod items;
+mod registration;
 mod replay;
 mod sessions;
 mod tables;

@@ -16,8 +16,11 @@ use crate::error::Error;
 
 #[derive(Clone)]
 pub struct DynamoReplayStore {
-    client: Client,
-    table: String,
+    pub(super) client: Client,
+    pub(super) table: String,
+    /// The directory table, which registration completion writes in the
+    /// same transaction as it spends its record (see `registration`).
+    pub(super) directory_table: Option<String>,
 }
 
 impl DynamoReplayStore {
@@ -25,7 +28,14 @@ impl DynamoReplayStore {
         Self {
             client,
             table: table.into(),
+            directory_table: None,
         }
+    }
+
+    /// The same store, completing registrations into `directory_table`.
+    pub fn with_directory_table(mut self, directory_table: impl Into<String>) -> Self {
+        self.directory_table = Some(directory_table.into());
+        self
     }
 
     /// Writes a new item; any refusal is a failure (the key is random).
@@ -42,7 +52,7 @@ impl DynamoReplayStore {
     }
 }
 
-fn time(t: UnixTime) -> AttributeValue {
+pub(super) fn time(t: UnixTime) -> AttributeValue {
     AttributeValue::N(t.as_secs().to_string())
 }
 

@@ -27,6 +27,8 @@ pub(crate) fn allowed(active: &ActiveCaller, capability: Capability) -> Result<G
         TokenKind::Token => {
             !identity.is_service_account && identity.kind == UserKind::CustomerEmployee
         }
+        // Refused before here (registration only), and never a users caller.
+        TokenKind::Temp => false,
     };
     if !may_call {
         let first = capability

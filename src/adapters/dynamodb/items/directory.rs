@@ -8,7 +8,7 @@ use crate::domain::ids::{
     AssignmentId, CredId, CredentialId, OrgId, PermissionId, TokenId, UserId,
 };
 use crate::domain::model::{
-    Assignment, Credential, Identity, Org, Permission, TokenRecord, UserKind,
+    Assignment, Credential, CredentialKind, Identity, Org, Permission, TokenRecord, UserKind,
 };
 use crate::domain::time::UnixTime;
 use crate::domain::username::Username;
@@ -79,6 +79,10 @@ pub struct IdentityItem {
 }
 
 impl IdentityItem {
+    /// Attributes registration sets on every item that carries a user.
+    pub const REGISTERED: &'static str = "registered";
+    pub const CREDENTIAL_UUID: &'static str = "credentialUuid";
+
     pub fn profile_key(user_id: &UserId) -> Key {
         Key::directory(identity_pk(user_id), PROFILE_SK)
     }
@@ -175,6 +179,11 @@ pub struct CredentialItem {
     cred_id: CredId,
     public_key: String,
     status: Status,
+    /// Absent on items written before credentials had kinds: `Key`.
+    #[serde(default)]
+    kind: CredentialKind,
+    #[serde(default)]
+    name: String,
 }
 
 impl CredentialItem {
@@ -194,6 +203,8 @@ impl CredentialItem {
             cred_id: c.cred_id.clone(),
             public_key: c.public_key_pem.clone(),
             status: Status::of(c.active),
+            kind: c.kind,
+            name: c.name.clone(),
         }
     }
 
@@ -203,6 +214,41 @@ impl CredentialItem {
             cred_id: self.cred_id,
             public_key_pem: self.public_key,
             active: self.status == Status::Active,
+            kind: self.kind,
+            name: self.name,
+        }
+    }
+}
+
+/// `CREDID#<orgId>#<SHA-256 of the credId>` / `CREDID`: the credId is
+/// taken in that org (written with the credential, in one transaction).
+/// The digest keeps the key short whatever the credId's length.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredIdItem {
+    pk: String,
+    sk: String,
+    org_id: OrgId,
+    cred_id: CredId,
+    user_id: UserId,
+    credential_id: CredentialId,
+}
+
+impl CredIdItem {
+    pub fn key(org_id: &OrgId, cred_id: &CredId) -> Key {
+        let digest = crate::domain::secret::digest_hex(cred_id.as_str().as_bytes());
+        Key::directory(format!("CREDID#{org_id}#{digest}"), "CREDID")
+    }
+
+    pub fn new(org_id: &OrgId, user_id: &UserId, c: &Credential) -> Self {
+        let key = Self::key(org_id, &c.cred_id);
+        Self {
+            pk: key.pk,
+            sk: key.sk.unwrap_or_default(),
+            org_id: org_id.clone(),
+            cred_id: c.cred_id.clone(),
+            user_id: user_id.clone(),
+            credential_id: c.credential_id.clone(),
         }
     }
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::Key;
 use crate::domain::ids::UserId;
 use crate::domain::ports::{ChallengeRecord, UserActionRecord};
+use crate::domain::registration::RegistrationRecord;
 use crate::domain::secret::{Redacted, SecretDigest};
 use crate::domain::time::UnixTime;
 
@@ -87,6 +88,47 @@ impl UserActionItem {
             binding: r.binding.clone(),
             expires_at: r.expires_at,
             spent_at: None,
+        }
+    }
+}
+
+/// Replay table: `REGISTRATION#<userId>`, the user's one pending
+/// registration. A new challenge overwrites it, so earlier temporary
+/// tokens stop working; completion deletes it, conditioned on `tokenDigest`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationItem {
+    pk: String,
+    user_id: UserId,
+    token_digest: SecretDigest,
+    challenge: Redacted<String>,
+    expires_at: UnixTime,
+}
+
+impl RegistrationItem {
+    /// The attribute completion's condition compares.
+    pub const TOKEN_DIGEST: &'static str = "tokenDigest";
+
+    pub fn key(user_id: &UserId) -> Key {
+        Key::replay(format!("REGISTRATION#{user_id}"))
+    }
+
+    pub fn new(r: &RegistrationRecord) -> Self {
+        Self {
+            pk: Self::key(&r.user_id).pk,
+            user_id: r.user_id.clone(),
+            token_digest: r.token.clone(),
+            challenge: r.challenge.clone(),
+            expires_at: r.expires_at,
+        }
+    }
+
+    pub fn into_record(self) -> RegistrationRecord {
+        RegistrationRecord {
+            user_id: self.user_id,
+            token: self.token_digest,
+            challenge: self.challenge,
+            expires_at: self.expires_at,
         }
     }
 }

@@ -39,6 +39,8 @@ fn credential(active: bool) -> Credential {
         cred_id: CredId::mint(),
         public_key_pem: "pem".into(),
         active,
+        kind: crate::domain::model::CredentialKind::Key,
+        name: String::new(),
     }
 }
 

@@ -95,6 +95,8 @@ impl ClientKey {
             cred_id: CredId::mint(),
             public_key_pem: pem,
             active,
+            kind: crate::domain::model::CredentialKind::Key,
+            name: String::new(),
         };
         Self { credential, pair }
     }

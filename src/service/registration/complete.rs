@@ -1,0 +1,333 @@
+//! `POST /auth/registration` and `/auth/registration/enduser`: the
+//! temporary token's user registers its own credential.
+//!
+//! Checks, in order: nonce syntax, bearer (a `Temp` token whose user is
+//! active and unregistered, and whose registration is still pending with
+//! this token), nonce fresh, body, each credential (decode, signature,
+//! clientData), then one transaction that spends the registration, stores
+//! the credentials and marks the user registered.
+
+use serde::Serialize;
+
+use super::body::{parse_register_body, CredentialBody};
+use crate::domain::attestation::{verify_key_attestation, KeyCredentialInfo};
+use crate::domain::ids::{CredentialId, OrgId, TokenId, UserId};
+use crate::domain::model::{
+    Caller, CallerRecord, Credential, CredentialKind, Identity, TokenKind, TokenState,
+};
+use crate::domain::ports::{Directory, ReplayStore, Signer};
+use crate::domain::registration::{
+    Registration, RegistrationError, RegistrationRecord, RegistrationRefusal, RegistrationStore,
+};
+use crate::domain::secret::Redacted;
+use crate::domain::time::UnixTime;
+use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
+use crate::domain::username::Username;
+use crate::error::Error;
+use crate::service::caller::{ActiveCaller, Preflight};
+use crate::service::{timed, ApiRequest, AuthService, Decision};
+
+#[derive(Debug, Serialize)]
+pub struct RegisteredCredential {
+    pub uuid: CredentialId,
+    pub kind: &'static str,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredUser {
+    pub id: UserId,
+    pub username: Username,
+    pub org_id: OrgId,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RegistrationResponse {
+    pub credential: RegisteredCredential,
+    pub user: RegisteredUser,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Authentication {
+    pub token: Redacted<String>,
+}
+
+/// The registration answer, with no wallets and a login token.
+#[derive(Debug, Serialize)]
+pub struct EndUserRegistrationResponse {
+    #[serde(flatten)]
+    pub registration: RegistrationResponse,
+    pub wallets: Vec<serde_json::Value>,
+    pub authentication: Authentication,
+}
+
+/// A registration that went through.
+struct Registered {
+    now: UnixTime,
+    user: Identity,
+    credential: Credential,
+}
+
+impl Registered {
+    fn response(&self) -> RegistrationResponse {
+        RegistrationResponse {
+            credential: RegisteredCredential {
+                uuid: self.credential.credential_id.clone(),
+                kind: self.credential.kind.as_str(),
+                name: self.credential.name.clone(),
+            },
+            user: RegisteredUser {
+                id: self.user.user_id.clone(),
+                username: self.user.username.clone(),
+                org_id: self.user.org_id.clone(),
+            },
+        }
+    }
+}
+
+/// A temporary token is the only bearer registration takes: its user must
+/// be an active user of its org that has not registered, not cut off, and
+/// the token not revoked.
+fn check_temp(caller: &Caller, record: CallerRecord) -> Result<ActiveCaller, Error> {
+    let identity = record
+        .identity
+        .clone()
+        .filter(|i| {
+            i.active
+                && !i.is_service_account
+                && !i.registered
+                && i.org_id == caller.org_id
+                && !i.is_cut_off(caller.issued_at)
+        })
+        .ok_or(Error::NotAuthorized)?;
+    if record.token == TokenState::Revoked {
+        return Err(Error::NotAuthorized);
+    }
+    Ok(ActiveCaller {
+        caller: caller.clone(),
+        identity,
+        record,
+    })
+}
+
+/// Verifies one credential of the body against the pending challenge.
+fn verify(
+    body: &CredentialBody,
+    kind: CredentialKind,
+    challenge: &str,
+) -> Result<Credential, Error> {
+    let info = KeyCredentialInfo {
+        cred_id: &body.cred_id,
+        client_data: &body.client_data,
+        attestation_data: &body.attestation_data,
+    };
+    let key = verify_key_attestation(&body.info_path, &info, challenge)?;
+    Ok(Credential {
+        credential_id: CredentialId::mint(),
+        cred_id: key.cred_id,
+        public_key_pem: key.public_key_pem,
+        active: true,
+        kind,
+        name: body.name.clone(),
+    })
+}
+
+impl<D: Directory, R: ReplayStore + RegistrationStore, S: Signer> AuthService<D, R, S> {
+    /// `POST /auth/registration`.
+    pub async fn register(
+        &self,
+        req: &ApiRequest,
+        decision: &mut Decision,
+    ) -> Result<RegistrationResponse, Error> {
+        Ok(self.complete(req, decision, false).await?.response())
+    }
+
+    /// `POST /auth/registration/enduser`: the same, and a login token for
+    /// the new user (no actor: no service account is involved).
+    pub async fn register_end_user(
+        &self,
+        req: &ApiRequest,
+        decision: &mut Decision,
+    ) -> Result<EndUserRegistrationResponse, Error> {
+        let done = self.complete(req, decision, true).await?;
+        let user = &done.user;
+        let token_id = TokenId::new_issued();
+        let subject = TokenSubject {
+            org_id: user.org_id.as_str(),
+            user_id: user.user_id.as_str(),
+            username: user.username.as_str(),
+            kind: TokenKind::Token,
+            token_id: token_id.as_str(),
+            actor: None,
+        };
+        let claims = build_claims(
+            &self.settings.issuer,
+            &subject,
+            user.issue_time(done.now).as_secs(),
+            self.settings.delegated_token_ttl_secs,
+        );
+        let input = signing_input(self.signer.key_id(), &claims);
+        let signature = timed(
+            &mut decision.timings.sign_ms,
+            self.signer.sign(input.as_bytes()),
+        )
+        .await?;
+        decision.issued_token = Some(token_id);
+        Ok(EndUserRegistrationResponse {
+            registration: done.response(),
+            wallets: Vec::new(),
+            authentication: Authentication {
+                token: Redacted::new(assemble(&input, &signature)),
+            },
+        })
+    }
+
+    async fn complete(
+        &self,
+        req: &ApiRequest,
+        decision: &mut Decision,
+        end_user: bool,
+    ) -> Result<Registered, Error> {
+        let pre = self.preflight(req, decision)?; // 1, 2 (signature, claims)
+        if pre.caller.token_kind != TokenKind::Temp {
+            return Err(Error::NotAuthorized); // 2: only a temporary token registers
+        }
+        let (active, pending) = self.authenticate_temp(&pre, decision).await?; // 2, 3
+        decision.target = Some(active.identity.user_id.clone());
+        let body = parse_register_body(req.body(), end_user)?; // 4
+        let challenge = pending.challenge.expose();
+        let first = verify(&body.first_factor, CredentialKind::Key, challenge)?; // 5
+        let recovery = match &body.recovery {
+            Some(r) => Some(verify(r, CredentialKind::RecoveryKey, challenge)?),
+            None => None,
+        };
+        if recovery
+            .as_ref()
+            .is_some_and(|r| r.cred_id == first.cred_id)
+        {
+            return Err(Error::CredentialAlreadyRegistered);
+        }
+        decision.credential = Some(first.credential_id.clone());
+
+        // 6: spend, store, mark, all at once.
+        let mut user = active.identity;
+        let registration = Registration {
+            user: user.clone(),
+            token: pending.token,
+            credentials: std::iter::once(first.clone()).chain(recovery).collect(),
+            now: pre.now,
+        };
+        let written = timed(
+            &mut decision.timings.write_ms,
+            self.replay.complete_registration(&registration),
+        )
+        .await;
+        match written {
+            Ok(()) => {}
+            Err(RegistrationError::Refused(RegistrationRefusal::CredIdTaken)) => {
+                return Err(Error::CredentialAlreadyRegistered)
+            }
+            // Lost the race, replaced by a newer challenge, or the user changed.
+            Err(RegistrationError::Refused(_)) => return Err(Error::NotAuthorized),
+            Err(RegistrationError::Store(e)) => return Err(e),
+        }
+        user.registered = true;
+        user.credential_uuid = Some(first.credential_id.clone());
+        Ok(Registered {
+            now: pre.now,
+            user,
+            credential: first,
+        })
+    }
+
+    /// The caller read, the nonce write and the pending registration's read
+    /// in one stage; answered as bearer (401), then nonce (400).
+    async fn authenticate_temp(
+        &self,
+        pre: &Preflight,
+        decision: &mut Decision,
+    ) -> Result<(ActiveCaller, RegistrationRecord), Error> {
+        let record_nonce = async {
+            match &pre.nonce {
+                Some(n) => {
+                    self.replay
+                        .record_nonce(&n.key, n.expires_at, pre.now)
+                        .await
+                }
+                None => Ok(true),
+            }
+        };
+        let stage = async {
+            tokio::join!(
+                self.directory
+                    .caller(&pre.caller.user_id, &pre.caller.token_id),
+                record_nonce,
+                self.replay.registration(&pre.caller.user_id)
+            )
+        };
+        let (record, fresh, pending) = timed(&mut decision.timings.store_ms, stage).await;
+        let active = check_temp(&pre.caller, record?)?;
+        let pending = pending?
+            .filter(|p| p.admits(&pre.caller.token_id, pre.now))
+            .ok_or(Error::NotAuthorized)?;
+        if !fresh? {
+            return Err(Error::NonceReused);
+        }
+        Ok((active, pending))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn caller(user: &Identity, kind: TokenKind) -> Caller {
+        Caller {
+            user_id: user.user_id.clone(),
+            org_id: user.org_id.clone(),
+            token_id: TokenId::new_issued(),
+            token_kind: kind,
+            issued_at: UnixTime::from_secs(1_000),
+        }
+    }
+
+    fn record(user: Option<Identity>, token: TokenState) -> CallerRecord {
+        CallerRecord {
+            identity: user,
+            credentials: Vec::new(),
+            operations: HashSet::new(),
+            token,
+        }
+    }
+
+    #[test]
+    fn a_temp_token_needs_an_active_unregistered_user_of_its_org() {
+        let user = Identity::new(
+            OrgId::mint(),
+            Username::parse("new@example.co").unwrap(),
+            crate::domain::model::UserKind::EndUser,
+            false,
+        );
+        let c = caller(&user, TokenKind::Temp);
+        assert!(check_temp(&c, record(Some(user.clone()), TokenState::Unrecorded)).is_ok());
+        let refused = |u: Option<Identity>, t: TokenState| {
+            check_temp(&c, record(u, t)).err() == Some(Error::NotAuthorized)
+        };
+        assert!(refused(None, TokenState::Unrecorded));
+        assert!(refused(Some(user.clone()), TokenState::Revoked));
+        let changes: [fn(&mut Identity); 5] = [
+            |u| u.active = false,
+            |u| u.registered = true,
+            |u| u.is_service_account = true,
+            |u| u.org_id = OrgId::mint(),
+            |u| u.cut_off = Some(UnixTime::from_secs(1_000)),
+        ];
+        for change in changes {
+            let mut u = user.clone();
+            change(&mut u);
+            assert!(refused(Some(u), TokenState::Unrecorded));
+        }
+    }
+}
