@@ -58,6 +58,19 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         })
     }
 
+    /// Records the request's nonce (check 3's write); `true` when fresh or
+    /// when the policy let the request go without one.
+    pub(crate) async fn record_nonce(&self, pre: &Preflight) -> Result<bool, Error> {
+        match &pre.nonce {
+            Some(n) => {
+                self.replay
+                    .record_nonce(&n.key, n.expires_at, pre.now)
+                    .await
+            }
+            None => Ok(true),
+        }
+    }
+
     /// Runs the caller read, the nonce write and `work` concurrently, then
     /// answers checks 2 (caller still active) and 3 (nonce fresh) in order.
     pub(crate) async fn authenticate<T>(
@@ -66,21 +79,11 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         decision: &mut Decision,
         work: impl Future<Output = T>,
     ) -> Result<(ActiveCaller, T), Error> {
-        let record_nonce = async {
-            match &pre.nonce {
-                Some(n) => {
-                    self.replay
-                        .record_nonce(&n.key, n.expires_at, pre.now)
-                        .await
-                }
-                None => Ok(true),
-            }
-        };
         let stage = async {
             tokio::join!(
                 self.directory
                     .caller(&pre.caller.user_id, &pre.caller.token_id),
-                record_nonce,
+                self.record_nonce(pre),
                 work
             )
         };

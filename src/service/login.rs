@@ -2,11 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::ids::TokenId;
-use crate::domain::model::TokenKind;
+use crate::domain::ids::{TokenId, UserId};
+use crate::domain::model::{Identity, TokenKind};
 use crate::domain::permissions::{self, Capability, USERS_DELEGATE};
 use crate::domain::ports::{Directory, ReplayStore, Signer, Spend};
 use crate::domain::secret::Redacted;
+use crate::domain::time::UnixTime;
 use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use crate::domain::username::{Username, UsernameError};
 use crate::error::Error;
@@ -78,19 +79,35 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         }
 
         // 11: the one KMS call.
+        let token = self
+            .issue_login_token(&target, Some(&identity.user_id), pre.now, decision)
+            .await?;
+        Ok(LoginResponse { token })
+    }
+
+    /// A login token for `user`, signed through the issuer's key (the one
+    /// KMS call of a request); `actor` is the service account that obtained
+    /// it, named in `act.sub`.
+    pub(crate) async fn issue_login_token(
+        &self,
+        user: &Identity,
+        actor: Option<&UserId>,
+        now: UnixTime,
+        decision: &mut Decision,
+    ) -> Result<Redacted<String>, Error> {
         let token_id = TokenId::new_issued();
         let subject = TokenSubject {
-            org_id: target.org_id.as_str(),
-            user_id: target.user_id.as_str(),
-            username: target.username.as_str(),
+            org_id: user.org_id.as_str(),
+            user_id: user.user_id.as_str(),
+            username: user.username.as_str(),
             kind: TokenKind::Token,
             token_id: token_id.as_str(),
-            actor: Some(identity.user_id.as_str()),
+            actor: actor.map(UserId::as_str),
         };
         let claims = build_claims(
             &self.settings.issuer,
             &subject,
-            target.issue_time(pre.now).as_secs(),
+            user.issue_time(now).as_secs(),
             self.settings.delegated_token_ttl_secs,
         );
         let input = signing_input(self.signer.key_id(), &claims);
@@ -100,9 +117,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         )
         .await?;
         decision.issued_token = Some(token_id);
-        Ok(LoginResponse {
-            token: Redacted::new(assemble(&input, &signature)),
-        })
+        Ok(Redacted::new(assemble(&input, &signature)))
     }
 }
 

@@ -68,13 +68,17 @@ impl DynamoReplayStore {
                 let update = Update::builder()
                     .table_name(directory)
                     .set_key(Some(key.to_item()))
-                    .update_expression("SET #reg = :yes, #cr = :cr")
+                    // Field updates move the revision too, so that a save
+                    // that read the user before cannot write it back unregistered.
+                    .update_expression("SET #reg = :yes, #cr = :cr ADD #rev :one")
                     .condition_expression(
                         "attribute_exists(pk) AND #st = :active AND (attribute_not_exists(#reg) OR #reg = :no)",
                     )
                     .expression_attribute_names("#reg", IdentityItem::REGISTERED)
                     .expression_attribute_names("#cr", IdentityItem::CREDENTIAL_UUID)
                     .expression_attribute_names("#st", STATUS)
+                    .expression_attribute_names("#rev", IdentityItem::REVISION)
+                    .expression_attribute_values(":one", AttributeValue::N("1".into()))
                     .expression_attribute_values(":yes", AttributeValue::Bool(true))
                     .expression_attribute_values(":no", AttributeValue::Bool(false))
                     .expression_attribute_values(

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::body::{parse_register_body, CredentialBody};
 use crate::domain::attestation::{verify_key_attestation, KeyCredentialInfo};
-use crate::domain::ids::{CredentialId, OrgId, TokenId, UserId};
+use crate::domain::ids::{CredentialId, OrgId, UserId};
 use crate::domain::model::{
     Caller, CallerRecord, Credential, CredentialKind, Identity, TokenKind, TokenState,
 };
@@ -21,7 +21,6 @@ use crate::domain::registration::{
 };
 use crate::domain::secret::Redacted;
 use crate::domain::time::UnixTime;
-use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use crate::domain::username::Username;
 use crate::error::Error;
 use crate::service::caller::{ActiveCaller, Preflight};
@@ -152,34 +151,13 @@ impl<D: Directory, R: ReplayStore + RegistrationStore, S: Signer> AuthService<D,
     ) -> Result<EndUserRegistrationResponse, Error> {
         let done = self.complete(req, decision, true).await?;
         let user = &done.user;
-        let token_id = TokenId::new_issued();
-        let subject = TokenSubject {
-            org_id: user.org_id.as_str(),
-            user_id: user.user_id.as_str(),
-            username: user.username.as_str(),
-            kind: TokenKind::Token,
-            token_id: token_id.as_str(),
-            actor: None,
-        };
-        let claims = build_claims(
-            &self.settings.issuer,
-            &subject,
-            user.issue_time(done.now).as_secs(),
-            self.settings.delegated_token_ttl_secs,
-        );
-        let input = signing_input(self.signer.key_id(), &claims);
-        let signature = timed(
-            &mut decision.timings.sign_ms,
-            self.signer.sign(input.as_bytes()),
-        )
-        .await?;
-        decision.issued_token = Some(token_id);
+        let token = self
+            .issue_login_token(user, None, done.now, decision)
+            .await?;
         Ok(EndUserRegistrationResponse {
             registration: done.response(),
             wallets: Vec::new(),
-            authentication: Authentication {
-                token: Redacted::new(assemble(&input, &signature)),
-            },
+            authentication: Authentication { token },
         })
     }
 
@@ -248,21 +226,11 @@ impl<D: Directory, R: ReplayStore + RegistrationStore, S: Signer> AuthService<D,
         pre: &Preflight,
         decision: &mut Decision,
     ) -> Result<(ActiveCaller, RegistrationRecord), Error> {
-        let record_nonce = async {
-            match &pre.nonce {
-                Some(n) => {
-                    self.replay
-                        .record_nonce(&n.key, n.expires_at, pre.now)
-                        .await
-                }
-                None => Ok(true),
-            }
-        };
         let stage = async {
             tokio::join!(
                 self.directory
                     .caller(&pre.caller.user_id, &pre.caller.token_id),
-                record_nonce,
+                self.record_nonce(pre),
                 self.replay.registration(&pre.caller.user_id)
             )
         };
@@ -281,6 +249,7 @@ impl<D: Directory, R: ReplayStore + RegistrationStore, S: Signer> AuthService<D,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::TokenId;
     use std::collections::HashSet;
 
     fn caller(user: &Identity, kind: TokenKind) -> Caller {
