@@ -65,13 +65,15 @@ impl DynamoDirectory {
             .map_err(|e| store_error("directory query", e))
     }
 
-    async fn token_state(&self, token_id: &TokenId) -> Result<TokenState, Error> {
+    /// A token on record for another identity than the one that presents
+    /// it is no token of that identity: refused like a revoked one.
+    async fn token_state(&self, token_id: &TokenId, user_id: &UserId) -> Result<TokenState, Error> {
         let item = self
             .get(TokenItem::key(token_id), "directory token read")
             .await?;
         Ok(match item.and_then(decode::<TokenItem>) {
             None => TokenState::Unrecorded,
-            Some(t) if t.status == Status::Active => TokenState::Active,
+            Some(t) if t.status == Status::Active && t.belongs_to(user_id) => TokenState::Active,
             Some(_) => TokenState::Revoked,
         })
     }
@@ -110,7 +112,10 @@ pub(super) fn caller_record(items: Vec<Item>, token: TokenState) -> CallerRecord
 
 impl Directory for DynamoDirectory {
     async fn caller(&self, user_id: &UserId, token_id: &TokenId) -> Result<CallerRecord, Error> {
-        let (items, token) = tokio::join!(self.identity_items(user_id), self.token_state(token_id));
+        let (items, token) = tokio::join!(
+            self.identity_items(user_id),
+            self.token_state(token_id, user_id)
+        );
         Ok(caller_record(items?, token?))
     }
 

@@ -135,10 +135,14 @@ impl Store {
         self.tokens.insert(token.token_id.clone(), entry);
     }
 
-    fn token_state(&self, token_id: &TokenId) -> TokenState {
+    /// As the table answers: a record of another owner is refused.
+    fn token_state(&self, token_id: &TokenId, user_id: &UserId) -> TokenState {
         match self.tokens.get(token_id) {
             None => TokenState::Unrecorded,
             Some(t) if t.revoked => TokenState::Revoked,
+            Some(t) if t.record.as_ref().is_some_and(|r| &r.user_id != user_id) => {
+                TokenState::Revoked
+            }
             Some(_) => TokenState::Active,
         }
     }
@@ -146,8 +150,7 @@ impl Store {
 
 impl Directory for MemoryDirectory {
     /// The identity's partition (profile, every credential, the operations
-    /// of its active assignments) and the state of `token_id`, which, as
-    /// in the table, is read by id alone.
+    /// of its active assignments) and the state of `token_id` for it.
     async fn caller(&self, user_id: &UserId, token_id: &TokenId) -> Result<CallerRecord, Error> {
         self.faults.check(DirectoryCall::Caller)?;
         let store = lock(&self.store);
@@ -167,7 +170,7 @@ impl Directory for MemoryDirectory {
                 .map(|c| c.values().cloned().collect())
                 .unwrap_or_default(),
             operations,
-            token: store.token_state(token_id),
+            token: store.token_state(token_id, user_id),
         })
     }
 

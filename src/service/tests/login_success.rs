@@ -155,6 +155,19 @@ async fn tokens_must_agree_with_the_record_they_name() {
         .await;
     let account = as_account(&elsewhere, token, org.sa.token_id.clone());
     assert_error(&probe(&w, &account).await, 401, NOT_AUTHORIZED);
+
+    // Another service account's token id: on record, active, not its own.
+    let second = w.service_account(&org.org_id, &ALL_OPERATIONS).await;
+    let token = w
+        .bearer(
+            &second.identity,
+            TokenKind::ServiceAccount,
+            &org.sa.token_id,
+        )
+        .await;
+    let account = as_account(&second.identity, token, org.sa.token_id.clone());
+    assert_error(&probe(&w, &account).await, 401, NOT_AUTHORIZED);
+    assert_error(&probe(&w, &second).await, 403, UA_INVALID);
 }
 
 #[tokio::test]

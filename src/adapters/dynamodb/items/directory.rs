@@ -366,6 +366,12 @@ impl TokenItem {
         Key::directory(format!("TOKEN#{token_id}"), "TOKEN")
     }
 
+    /// True unless the record names another owner (a revocation record
+    /// names none).
+    pub fn belongs_to(&self, user_id: &UserId) -> bool {
+        self.user_id.as_ref().is_none_or(|owner| owner == user_id)
+    }
+
     pub fn new(t: &TokenRecord) -> Self {
         let key = Self::key(&t.token_id);
         Self {

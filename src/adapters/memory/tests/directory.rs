@@ -201,9 +201,9 @@ async fn the_caller_read_is_one_partition_and_a_token_state() {
     };
     let unrecorded = state(sa.user_id.clone(), TokenId::new_service_account()).await;
     assert_eq!(unrecorded.token, TokenState::Unrecorded);
-    // The token is read by id alone, as the table reads it.
+    // Another identity's token record is no token of the caller's.
     let nobody = state(UserId::mint(), t.token_id.clone()).await;
-    assert_eq!((nobody.identity, nobody.token), (None, TokenState::Active));
+    assert_eq!((nobody.identity, nobody.token), (None, TokenState::Revoked));
     assert!(nobody.credentials.is_empty() && nobody.operations.is_empty());
 
     d.revoke_token(&t.token_id).await.unwrap();
