@@ -385,20 +385,7 @@ impl<'a> Client<'a> {
 
     /// init + action: a user action token for (POST, path, payload).
     pub async fn user_action(&self, path: &str, payload: &str) -> String {
-        let challenge = self.init(path, payload).await;
-        assert_eq!(challenge.status, 200, "init: {challenge:?}");
-        let action = self
-            .post(
-                "/auth/action",
-                &self.assertion(&challenge.body).to_string(),
-                &[],
-            )
-            .await;
-        assert_eq!(action.status, 200, "action: {action:?}");
-        action.body["userAction"]
-            .as_str()
-            .expect("userAction")
-            .to_string()
+        self.user_action_for("POST", path, payload).await
     }
 
     /// The whole SDK flow for `auth.delegatedLogin({ body: { username } })`.
