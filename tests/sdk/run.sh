@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Conformance: the published Dfns SDKs (npm @dfns/sdk 0.8 and 0.6, PyPI
-# dfns-sdk 1.0) log users in against the service served by `cargo lambda
-# watch` over moto, with identities provisioned through the operator CLI.
+# dfns-sdk 1.0) log users in, and run the platform's whole user journey
+# (delegated registration, users API, logout), against the service served by
+# `cargo lambda watch` over moto, with identities provisioned through the
+# operator CLI.
 # One stack for every case: two function instances share moto, one per
 # nonce policy (0.6 sends a nonce on every request; current SDKs none).
 set -euo pipefail
@@ -16,6 +18,8 @@ OPTIONAL_PORT="${SDK_OPTIONAL_PORT:-9152}"
 scripts/venv.sh
 export PATH="$root/.venv/bin:$PATH"
 source scripts/lib/stack.sh
+# The operator CLI from wherever cargo puts its build output.
+admin() { "${CARGO_TARGET_DIR:-target}/debug/delegated-login-admin" "$@"; }
 trap 'stack_cleanup; rm -rf "$work"' EXIT
 
 echo "==> SDK packages"
@@ -27,8 +31,11 @@ echo "==> moto, tables, key and identities"
 stack_start_moto "$MOTO_PORT" "$work/moto.log"
 export DIRECTORY_TABLE=sdk-directory REPLAY_TABLE=sdk-replay TOKEN_ISSUER=https://auth.sdk.test
 cargo build --quiet --locked --bin delegated-login-admin
-export SIGNING_KEY_ID="$(admin init --create-key | json_field keyId)"
+SIGNING_KEY_ID="$(admin init --create-key | json_field keyId)"
+export SIGNING_KEY_ID
 ALL_OPS=Auth:Users:Read,Auth:Users:Delegate,Auth:Types:Employee,Auth:Types:EndUser
+# The user journey's platform backend: registers, logs in and manages users (G1 forms).
+LIFECYCLE_OPS=Auth:Users:Create,Auth:Users:Read,Auth:Users:Update,Auth:Users:Delegate,Auth:Types:EndUser,Auth:Types:Employee
 
 org="$(admin org create --name "SDK Org" | json_field orgId)"
 other_org="$(admin org create --name "Other Org" | json_field orgId)"
@@ -41,6 +48,8 @@ user "$other_org" other-org@example.co EndUser > /dev/null
 admin user deactivate --user-id "$deactivated_id" > /dev/null
 all_ops="$(admin permission create --org "$org" --name all --operations "$ALL_OPS" | json_field permissionId)"
 read_only="$(admin permission create --org "$org" --name read --operations Auth:Users:Read | json_field permissionId)"
+lifecycle="$(admin permission create --org "$org" --name lifecycle --operations "$LIFECYCLE_OPS" | json_field permissionId)"
+login_only="$(admin permission create --org "$org" --name delegated-login --operations Auth:Delegated:Login | json_field permissionId)"
 
 # service_account NAME KIND PERMISSION: writes $work/NAME.json (+ .key.pem).
 service_account() {
@@ -52,6 +61,8 @@ service_account() {
 }
 for kind in P256 Secp256k1 Ed25519 Rsa2048; do service_account "$kind" "$kind" "$all_ops"; done
 service_account readOnly P256 "$read_only"
+service_account lifecycle P256 "$lifecycle"
+service_account loginOnly Secp256k1 "$login_only"
 service_account revoked P256 "$all_ops"
 admin token revoke --token-id "$(json_field tokenId < "$work/revoked.json")" > /dev/null
 
@@ -73,7 +84,7 @@ print(json.dumps({
         "otherOrg": {"username": "other-org@example.co"},
     },
     "keyKinds": ["P256", "Secp256k1", "Ed25519", "Rsa2048"],
-    "accounts": {n: account(n) for n in ["P256", "Secp256k1", "Ed25519", "Rsa2048", "readOnly", "revoked"]},
+    "accounts": {n: account(n) for n in ["P256", "Secp256k1", "Ed25519", "Rsa2048", "readOnly", "revoked", "lifecycle", "loginOnly"]},
 }, ensure_ascii=False))
 PY
 
