@@ -49,7 +49,8 @@ stack_start_moto() {
 }
 
 # The operator CLI, built once.
-admin() { target/debug/delegated-login-admin "$@"; }
+# The operator CLI, from wherever cargo puts its build output.
+admin() { "${CARGO_TARGET_DIR:-target}/debug/delegated-login-admin" "$@"; }
 
 # json_field FIELD < json: one top-level field of a JSON document.
 json_field() { .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }

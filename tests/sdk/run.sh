@@ -18,8 +18,6 @@ OPTIONAL_PORT="${SDK_OPTIONAL_PORT:-9152}"
 scripts/venv.sh
 export PATH="$root/.venv/bin:$PATH"
 source scripts/lib/stack.sh
-# The operator CLI from wherever cargo puts its build output.
-admin() { "${CARGO_TARGET_DIR:-target}/debug/delegated-login-admin" "$@"; }
 trap 'stack_cleanup; rm -rf "$work"' EXIT
 
 echo "==> SDK packages"
