@@ -11,6 +11,8 @@ ensure_venv .venv-sam scripts/requirements-sam.txt
 export SAM_CLI_TELEMETRY=0
 # cargo-lambda and zig for `sam build`.
 export PATH="$root/.venv/bin:$PATH"
+echo "==> key policy: kms:Sign for the function's and the operator's role only"
+.venv-sam/bin/python scripts/check_key_policy.py template.yaml
 echo "==> cfn-lint"
 .venv-sam/bin/cfn-lint template.yaml
 echo "==> sam validate --lint"
