@@ -11,7 +11,7 @@ use crate::domain::model::{
 };
 use crate::domain::permissions::check_operation;
 use crate::domain::ports::{DirectoryWriter, Signer};
-use crate::domain::time::UnixTime;
+use crate::domain::time::{UnixMillis, UnixTime};
 use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use crate::domain::username::Username;
 use crate::service::lifecycle::{self, set_user_active, NewUser};
@@ -131,7 +131,7 @@ impl Admin {
     async fn set_active(&self, user_id: &str, active: bool) -> Result<(), AdminError> {
         let id = parse(user_id, "user", UserId::parse)?;
         let identity = self.identity(&id).await?;
-        set_user_active(&self.directory, identity, active, UnixTime::now())
+        set_user_active(&self.directory, identity, active, UnixMillis::now())
             .await
             .map(drop)
             .map_err(|e| AdminError::from_write(e, &format!("user {user_id}")))
@@ -238,12 +238,12 @@ impl Admin {
             .public_key(signing_key_id)
             .await
             .map_err(AdminError::Backend)?;
-        // After the identity's cut-off, so that a token issued in the same
-        // second as a re-activation is not refused.
-        let issued = identity.issue_time(UnixTime::now());
+        // Minted after the identity's cut-off, so that a token issued just
+        // after a re-activation is not refused.
+        let issued = UnixTime::now();
         let ttl = days_valid * 86_400;
         let record = TokenRecord {
-            token_id: TokenId::new_service_account(),
+            token_id: TokenId::new_service_account_at(identity.mint_time(UnixMillis::now())),
             user_id: identity.user_id.clone(),
             org_id: identity.org_id.clone(),
             expires_at: issued.plus_secs(ttl),

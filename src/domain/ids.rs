@@ -6,6 +6,7 @@
 //! id belongs.
 
 use crate::domain::secret::random_bytes;
+use crate::domain::time::UnixMillis;
 
 /// base32hex alphabet, lowercase, as seen in Dfns ids.
 const ALPHABET: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
@@ -167,15 +168,50 @@ impl UserId {
     }
 }
 
+/// An id whose first two groups carry `minted` (milliseconds, 50 bits of
+/// base32hex, so ids sort by time) and whose last carries 80 random bits.
+fn timed_id(kind: IdKind, minted: UnixMillis) -> String {
+    let ms = minted.as_millis().clamp(0, (1 << 50) - 1) as u64;
+    let time: String = (0..10)
+        .rev()
+        .map(|i| ALPHABET[((ms >> (5 * i)) & 31) as usize] as char)
+        .collect();
+    let random: String = random_bytes::<16>()
+        .iter()
+        .map(|b| ALPHABET[(b & 31) as usize] as char)
+        .collect();
+    format!("{}-{}-{}-{random}", kind.prefix(), &time[..5], &time[5..])
+}
+
 impl TokenId {
-    /// A service account token's id (`to-`).
+    /// A service account token's id (`to-`), minted now.
     pub fn new_service_account() -> Self {
-        Self(new_id(IdKind::Token))
+        Self::new_service_account_at(UnixMillis::now())
     }
 
-    /// A login token's id (`uj-`).
+    pub fn new_service_account_at(minted: UnixMillis) -> Self {
+        Self(timed_id(IdKind::Token, minted))
+    }
+
+    /// A login token's id (`uj-`), minted now.
     pub fn new_issued() -> Self {
-        Self(new_id(IdKind::IssuedToken))
+        Self::new_issued_at(UnixMillis::now())
+    }
+
+    pub fn new_issued_at(minted: UnixMillis) -> Self {
+        Self(timed_id(IdKind::IssuedToken, minted))
+    }
+
+    /// The instant the id says it was minted at (any well-formed id decodes
+    /// to some instant; `Caller` trusts it only within its token's `iat`).
+    pub fn minted_at(&self) -> Option<UnixMillis> {
+        let groups: String = self.0.get(3..14)?.chars().filter(|c| *c != '-').collect();
+        let mut ms: i64 = 0;
+        for c in groups.bytes() {
+            let digit = ALPHABET.iter().position(|a| *a == c)? as i64;
+            ms = (ms << 5) | digit;
+        }
+        Some(UnixMillis::from_millis(ms))
     }
 
     /// True for service account token ids, which are always on record.
@@ -298,5 +334,17 @@ mod tests {
         assert_eq!(serde_json::from_str::<OrgId>(&json).unwrap(), id);
         assert!(serde_json::from_str::<OrgId>(r#""us-01jtb-imrht-edl9flkevj8gev5j""#).is_err());
         assert!(serde_json::from_str::<CredId>(r#""""#).is_err());
+    }
+
+    #[test]
+    fn token_ids_carry_their_minting_instant() {
+        let t = UnixMillis::from_millis(1_796_164_465_203);
+        let id = TokenId::new_issued_at(t);
+        assert!(is_id(IdKind::IssuedToken, id.as_str()), "{id}");
+        assert_eq!(id.minted_at(), Some(t));
+        let sa = TokenId::new_service_account_at(t.plus_millis(1));
+        assert_eq!(sa.minted_at(), Some(t.plus_millis(1)));
+        assert!(sa.is_service_account());
+        assert_ne!(TokenId::new_issued_at(t), TokenId::new_issued_at(t));
     }
 }

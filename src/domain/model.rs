@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use crate::domain::ids::{
     AssignmentId, CredId, CredentialId, OrgId, PermissionId, TokenId, UserId,
 };
-use crate::domain::time::UnixTime;
+use crate::domain::time::{UnixMillis, UnixTime};
 use crate::domain::username::Username;
 
 /// Kind of a user-like identity, as Dfns names it.
@@ -60,9 +60,9 @@ pub struct Identity {
     /// The platform's own id for the user, stored and echoed.
     pub external_id: Option<String>,
     pub is_sso_required: bool,
-    /// Tokens of this identity issued at or before this instant are
+    /// Tokens of this identity minted at or before this instant are
     /// refused (logout of all sessions, deactivation): no token list needed.
-    pub cut_off: Option<UnixTime>,
+    pub cut_off: Option<UnixMillis>,
     /// The stored revision this value was read at: a save is refused when
     /// another write moved it since, so no write undoes another.
     pub revision: u64,
@@ -93,17 +93,17 @@ impl Identity {
         }
     }
 
-    /// True when a token issued at `issued_at` was cut off.
-    pub fn is_cut_off(&self, issued_at: UnixTime) -> bool {
-        self.cut_off.is_some_and(|c| issued_at <= c)
+    /// True when a token minted at `minted` was cut off.
+    pub fn is_cut_off(&self, minted: UnixMillis) -> bool {
+        self.cut_off.is_some_and(|c| minted <= c)
     }
 
-    /// The `iat` of a token issued now: after the cut-off, so that a
-    /// token issued in the same second as a logout or re-activation is
-    /// not refused (the bearer check allows 60 s of skew).
-    pub fn issue_time(&self, now: UnixTime) -> UnixTime {
+    /// When a token minted now is minted: after the cut-off, even in the
+    /// same millisecond, so that a login right after a logout or a
+    /// re-activation works. Its `iat` stays the true second.
+    pub fn mint_time(&self, now: UnixMillis) -> UnixMillis {
         match self.cut_off {
-            Some(c) if now <= c => c.plus_secs(1),
+            Some(c) if now <= c => c.plus_millis(1),
             _ => now,
         }
     }
@@ -242,8 +242,11 @@ pub struct Caller {
     pub org_id: OrgId,
     pub token_id: TokenId,
     pub token_kind: TokenKind,
-    /// The token's `iat`, against the identity's cut-off.
+    /// The token's `iat`.
     pub issued_at: UnixTime,
+    /// When it was minted, to the millisecond, against the identity's
+    /// cut-off (see `bearer::minted_at`).
+    pub minted_at: UnixMillis,
 }
 
 #[cfg(test)]
@@ -260,24 +263,24 @@ mod tests {
     }
 
     #[test]
-    fn a_cut_off_refuses_tokens_issued_at_or_before_it() {
+    fn a_cut_off_refuses_tokens_minted_at_or_before_it() {
         let mut u = user();
-        let t = UnixTime::from_secs(1_000);
+        let t = UnixMillis::from_millis(1_000_500);
         assert!(!u.is_cut_off(t));
         u.cut_off = Some(t);
-        assert!(u.is_cut_off(t.plus_secs(-1)));
+        assert!(u.is_cut_off(t.plus_millis(-1)));
         assert!(u.is_cut_off(t));
-        assert!(!u.is_cut_off(t.plus_secs(1)));
+        assert!(!u.is_cut_off(t.plus_millis(1)));
     }
 
     #[test]
-    fn tokens_issued_after_a_cut_off_are_never_cut_off() {
+    fn tokens_minted_after_a_cut_off_are_never_cut_off() {
         let mut u = user();
-        let t = UnixTime::from_secs(1_000);
-        assert_eq!(u.issue_time(t), t);
+        let t = UnixMillis::from_millis(1_000_500);
+        assert_eq!(u.mint_time(t), t);
         u.cut_off = Some(t);
-        // In the same second as the cut-off: one second later.
-        assert!(!u.is_cut_off(u.issue_time(t)));
-        assert_eq!(u.issue_time(t.plus_secs(5)), t.plus_secs(5));
+        // In the same millisecond as the cut-off: one millisecond later.
+        assert!(!u.is_cut_off(u.mint_time(t)));
+        assert_eq!(u.mint_time(t.plus_millis(5)), t.plus_millis(5));
     }
 }

@@ -8,7 +8,7 @@ use crate::domain::model::{
     Assignment, CallerRecord, Credential, Identity, Org, Permission, TokenRecord, UserKind,
 };
 use crate::domain::secret::{Redacted, SecretDigest};
-use crate::domain::time::UnixTime;
+use crate::domain::time::{UnixMillis, UnixTime};
 use crate::domain::username::Username;
 use crate::error::Error;
 
@@ -152,7 +152,7 @@ pub trait DirectoryWriter: Send + Sync {
         &self,
         identity: &Identity,
         token_id: &TokenId,
-        cut_off: Option<UnixTime>,
+        cut_off: Option<UnixMillis>,
     ) -> impl Future<Output = Result<(), WriteError>> + Send {
         async move {
             if let Some(cut_off) = cut_off {

@@ -129,7 +129,7 @@ fn check_active(caller: &Caller, record: CallerRecord) -> Result<ActiveCaller, E
     let identity = record
         .identity
         .clone()
-        .filter(|i| i.active && i.org_id == caller.org_id && !i.is_cut_off(caller.issued_at))
+        .filter(|i| i.active && i.org_id == caller.org_id && !i.is_cut_off(caller.minted_at))
         .ok_or(Error::NotAuthorized)?;
     let token_ok = match (caller.token_kind, record.token) {
         (_, TokenState::Revoked) => false,

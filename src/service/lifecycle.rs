@@ -5,7 +5,7 @@
 use crate::domain::ids::OrgId;
 use crate::domain::model::{Identity, UserKind};
 use crate::domain::ports::{DirectoryWriter, Refusal, WriteError};
-use crate::domain::time::UnixTime;
+use crate::domain::time::UnixMillis;
 use crate::domain::username::Username;
 
 /// What a new user is made of.
@@ -32,7 +32,7 @@ pub async fn create_user<W: DirectoryWriter>(
 }
 
 /// The identity archived for good: inactive, its tokens cut off.
-pub fn archived(identity: Identity, now: UnixTime) -> Identity {
+pub fn archived(identity: Identity, now: UnixMillis) -> Identity {
     Identity {
         active: false,
         archived: true,
@@ -41,15 +41,15 @@ pub fn archived(identity: Identity, now: UnixTime) -> Identity {
     }
 }
 
-/// The cut-off that refuses every token of `identity` issued up to `now`.
+/// The cut-off that refuses every token of `identity` minted up to `now`.
 ///
-/// That is `now`, unless a token may already carry a later `iat`: one
-/// issued in the same second as the previous cut-off is dated one second
-/// after it (`Identity::issue_time`), and must be refused too. So the
-/// cut-off only ever moves forward, and a token issued after it (again
-/// through `issue_time`) is never refused, even within the same second.
-pub fn cut_off_at(identity: &Identity, now: UnixTime) -> UnixTime {
-    identity.issue_time(now)
+/// That is `now`, unless a token may already be minted later: one minted
+/// in the same millisecond as the previous cut-off is minted a millisecond
+/// after it (`Identity::mint_time`), and must be refused too. So the
+/// cut-off only ever moves forward, and a token minted after it (again
+/// through `mint_time`) is never refused.
+pub fn cut_off_at(identity: &Identity, now: UnixMillis) -> UnixMillis {
+    identity.mint_time(now)
 }
 
 /// Activates or deactivates `identity` and returns it as stored.
@@ -63,7 +63,7 @@ pub async fn set_user_active<W: DirectoryWriter>(
     writer: &W,
     identity: Identity,
     active: bool,
-    now: UnixTime,
+    now: UnixMillis,
 ) -> Result<Identity, WriteError> {
     match next_state(&identity, active, now)? {
         None => Ok(identity),
@@ -78,7 +78,7 @@ pub async fn set_user_active<W: DirectoryWriter>(
 fn next_state(
     identity: &Identity,
     active: bool,
-    now: UnixTime,
+    now: UnixMillis,
 ) -> Result<Option<Identity>, WriteError> {
     if identity.archived {
         return Err(WriteError::Refused(Refusal::IdentityMissing));
@@ -104,7 +104,7 @@ mod tests {
     use crate::domain::model::UserKind;
     use crate::domain::username::Username;
 
-    const T: UnixTime = UnixTime::from_secs(1_800_000_000);
+    const T: UnixMillis = UnixMillis::from_millis(1_800_000_000_250);
 
     fn user() -> Identity {
         Identity::new(
@@ -122,7 +122,7 @@ mod tests {
         assert!(!off.active);
         assert_eq!(off.cut_off, Some(T));
         assert!(off.is_cut_off(T));
-        assert!(!off.is_cut_off(T.plus_secs(1)));
+        assert!(!off.is_cut_off(T.plus_millis(1)));
         // Everything else is kept.
         assert_eq!(
             Identity {
@@ -137,12 +137,14 @@ mod tests {
     #[test]
     fn activation_keeps_the_cut_off_so_old_tokens_stay_dead() {
         let off = next_state(&user(), false, T).unwrap().unwrap();
-        let on = next_state(&off, true, T.plus_secs(10)).unwrap().unwrap();
+        let on = next_state(&off, true, T.plus_millis(10_000))
+            .unwrap()
+            .unwrap();
         assert!(on.active);
         assert_eq!(on.cut_off, Some(T));
         assert!(on.is_cut_off(T));
-        // A token issued at once, in the cut-off's second, is not refused.
-        assert!(!on.is_cut_off(on.issue_time(T)));
+        // A token minted at once, in the cut-off's millisecond, is not refused.
+        assert!(!on.is_cut_off(on.mint_time(T)));
     }
 
     #[test]
@@ -151,7 +153,7 @@ mod tests {
         assert_eq!(next_state(&u, true, T), Ok(None));
         let off = next_state(&u, false, T).unwrap().unwrap();
         // A second deactivation does not move the cut-off.
-        assert_eq!(next_state(&off, false, T.plus_secs(60)), Ok(None));
+        assert_eq!(next_state(&off, false, T.plus_millis(60_000)), Ok(None));
     }
 
     #[test]
@@ -168,18 +170,18 @@ mod tests {
     }
 
     #[test]
-    fn a_cut_off_in_the_same_second_also_refuses_tokens_dated_after_the_last() {
-        // Deactivated, activated and logged in again within one second:
-        // the new token is dated T + 1, and the next cut-off must cover it.
+    fn a_cut_off_in_the_same_millisecond_also_refuses_tokens_minted_after_the_last() {
+        // Deactivated, activated and logged in again within one millisecond:
+        // the new token is minted at T + 1 ms, and the next cut-off covers it.
         let on = next_state(&next_state(&user(), false, T).unwrap().unwrap(), true, T)
             .unwrap()
             .unwrap();
-        let token_iat = on.issue_time(T);
-        assert_eq!(token_iat, T.plus_secs(1));
+        let minted = on.mint_time(T);
+        assert_eq!(minted, T.plus_millis(1));
         let off = next_state(&on, false, T).unwrap().unwrap();
-        assert!(off.is_cut_off(token_iat));
-        assert_eq!(cut_off_at(&on, T), token_iat);
+        assert!(off.is_cut_off(minted));
+        assert_eq!(cut_off_at(&on, T), minted);
         // Once the clock passes the cut-off, it is simply `now`.
-        assert_eq!(cut_off_at(&on, T.plus_secs(5)), T.plus_secs(5));
+        assert_eq!(cut_off_at(&on, T.plus_millis(5_000)), T.plus_millis(5_000));
     }
 }

@@ -7,7 +7,7 @@ use crate::domain::model::{Identity, TokenKind};
 use crate::domain::permissions::{self, Capability, USERS_DELEGATE};
 use crate::domain::ports::{Directory, ReplayStore, Signer, Spend};
 use crate::domain::secret::Redacted;
-use crate::domain::time::UnixTime;
+use crate::domain::time::{UnixMillis, UnixTime};
 use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use crate::domain::username::{Username, UsernameError};
 use crate::error::Error;
@@ -95,7 +95,8 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         now: UnixTime,
         decision: &mut Decision,
     ) -> Result<Redacted<String>, Error> {
-        let token_id = TokenId::new_issued();
+        // Minted after the user's cut-off; `iat` stays the true second.
+        let token_id = TokenId::new_issued_at(user.mint_time(UnixMillis::now()));
         let subject = TokenSubject {
             org_id: user.org_id.as_str(),
             user_id: user.user_id.as_str(),
@@ -107,7 +108,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         let claims = build_claims(
             &self.settings.issuer,
             &subject,
-            user.issue_time(now).as_secs(),
+            now.as_secs(),
             self.settings.delegated_token_ttl_secs,
         );
         let input = signing_input(self.signer.key_id(), &claims);

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::domain::model::TokenKind;
 use crate::domain::ports::{Directory, DirectoryWriter, Refusal, ReplayStore, Signer, WriteError};
+use crate::domain::time::UnixMillis;
 use crate::error::Error;
 use crate::service::lifecycle::cut_off_at;
 use crate::service::{parse_body, timed, ApiRequest, AuthService, Decision};
@@ -56,7 +57,7 @@ where
         decision.target = Some(identity.user_id.clone());
         // Written only after every check passed: a refused request (a
         // replayed nonce above all) ends no session.
-        let cut_off = all_sessions.then(|| cut_off_at(identity, pre.now));
+        let cut_off = all_sessions.then(|| cut_off_at(identity, UnixMillis::now()));
         let write = self
             .directory
             .end_sessions(identity, &active.caller.token_id, cut_off);

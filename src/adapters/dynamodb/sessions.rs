@@ -9,7 +9,7 @@ use super::writer::{built, Step};
 use crate::domain::ids::TokenId;
 use crate::domain::model::Identity;
 use crate::domain::ports::{Refusal, WriteError};
-use crate::domain::time::UnixTime;
+use crate::domain::time::UnixMillis;
 use crate::error::Error;
 
 impl DynamoDirectory {
@@ -17,7 +17,7 @@ impl DynamoDirectory {
         &self,
         identity: &Identity,
         token_id: &TokenId,
-        cut_off: Option<UnixTime>,
+        cut_off: Option<UnixMillis>,
     ) -> Result<(), WriteError> {
         let mut steps = vec![self.revocation(token_id)?];
         if let Some(cut_off) = cut_off {
@@ -32,7 +32,7 @@ impl DynamoDirectory {
     /// attribute is left as stored: a deactivation or registration that
     /// lands between the caller read and this write is kept, never
     /// overwritten with the state the logout read.
-    fn set_cut_off(&self, key: Key, cut_off: UnixTime) -> Result<Step, Error> {
+    fn set_cut_off(&self, key: Key, cut_off: UnixMillis) -> Result<Step, Error> {
         let (name, value) = IdentityItem::cut_off_attribute(cut_off)?;
         let update = Update::builder()
             .table_name(&self.table)

@@ -11,7 +11,7 @@ use super::items::*;
 use crate::domain::ids::{PermissionId, TokenId, UserId};
 use crate::domain::model::{Assignment, Credential, Identity, Org, Permission, TokenRecord};
 use crate::domain::ports::{DirectoryWriter, Refusal, WriteError};
-use crate::domain::time::UnixTime;
+use crate::domain::time::UnixMillis;
 use crate::error::Error;
 
 /// One item of a transaction, and what its failed condition means.
@@ -240,7 +240,7 @@ impl DirectoryWriter for DynamoDirectory {
         &self,
         identity: &Identity,
         token_id: &TokenId,
-        cut_off: Option<UnixTime>,
+        cut_off: Option<UnixMillis>,
     ) -> Result<(), WriteError> {
         self.end_sessions_at_once(identity, token_id, cut_off).await
     }

@@ -13,7 +13,7 @@ use crate::domain::der;
 use crate::domain::ids::{OrgId, TokenId, UserId};
 use crate::domain::model::{Caller, TokenKind};
 use crate::domain::secret;
-use crate::domain::time::UnixTime;
+use crate::domain::time::{UnixMillis, UnixTime};
 use crate::domain::token::{Claims, AUDIENCE};
 use crate::domain::verified_tokens::{self, Validity, VerifiedTokens};
 use crate::error::Error;
@@ -139,6 +139,7 @@ impl KeyRing {
             token_id: TokenId::parse(&claims.jti).ok_or(Error::NotAuthorized)?,
             token_kind: kind,
             issued_at: UnixTime::from_secs(claims.iat),
+            minted_at: minted_at(&claims),
         };
         self.verified.insert(key, caller.clone(), validity, now);
         Ok(caller)
@@ -156,6 +157,19 @@ impl KeyRing {
         let validity = validity(&claims);
         validity.contains(now).then_some((claims, validity))
     }
+}
+
+/// When a token was minted, to the millisecond: the instant its `jti`
+/// carries, trusted only when it falls in the token's `iat` second or the
+/// next (a mint may sit a millisecond past a cut-off); otherwise, as for
+/// any id not minted that way, the last millisecond of `iat`, so that a
+/// cut-off in that second refuses it.
+fn minted_at(claims: &Claims) -> UnixMillis {
+    let second = UnixMillis::from_millis(claims.iat.saturating_mul(1000));
+    TokenId::parse(&claims.jti)
+        .and_then(|id| id.minted_at())
+        .filter(|m| second <= *m && *m < second.plus_millis(2000))
+        .unwrap_or(second.plus_millis(999))
 }
 
 /// First and last second a token is accepted, leeway included: not before

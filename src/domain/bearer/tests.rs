@@ -359,3 +359,33 @@ fn jwks_lists_each_key() {
     assert_eq!(jwks["keys"][0]["kty"], "EC");
     assert_eq!(jwks["keys"][0]["alg"], "ES256");
 }
+
+#[test]
+fn the_minting_instant_is_trusted_only_inside_its_tokens_second() {
+    let claims_with = |jti: &str, iat: i64| {
+        let mut c = build_claims(ISS, &subject(TokenKind::Token), iat, 600);
+        c.jti = jti.to_string();
+        c
+    };
+    let iat = 1_800_000_000;
+    let minted = UnixMillis::from_millis(iat * 1000 + 250);
+    let id = TokenId::new_issued_at(minted);
+    assert_eq!(minted_at(&claims_with(id.as_str(), iat)), minted);
+    // A millisecond into the next second: still this token's.
+    let next = TokenId::new_issued_at(UnixMillis::from_millis(iat * 1000 + 1_000));
+    assert_eq!(
+        minted_at(&claims_with(next.as_str(), iat)).as_millis(),
+        iat * 1000 + 1_000
+    );
+    // An id that says another time (or any id not minted so): the last
+    // millisecond of `iat`, which a cut-off in that second refuses.
+    let far = TokenId::new_issued_at(UnixMillis::from_millis((iat + 3_600) * 1000));
+    assert_eq!(
+        minted_at(&claims_with(far.as_str(), iat)).as_millis(),
+        iat * 1000 + 999
+    );
+    assert_eq!(
+        minted_at(&claims_with(TOKEN, iat)).as_millis(),
+        iat * 1000 + 999
+    );
+}

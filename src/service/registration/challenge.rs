@@ -16,6 +16,7 @@ use crate::domain::registration::{
     temp_token_claims, RegistrationRecord, RegistrationStore, REGISTRATION_TTL_SECS,
 };
 use crate::domain::secret::{new_opaque_token, Redacted, SecretDigest};
+use crate::domain::time::UnixMillis;
 use crate::domain::token::{assemble, signing_input};
 use crate::error::Error;
 use crate::service::caller::require_spent;
@@ -118,9 +119,9 @@ where
         check_state(&target, body.kind)?; // 10
 
         // 11: a fresh challenge, replacing any earlier one, and its token.
-        let token_id = TokenId::new_issued();
+        let token_id = TokenId::new_issued_at(target.mint_time(UnixMillis::now()));
         let challenge = new_opaque_token();
-        let issued_at = target.issue_time(pre.now);
+        let issued_at = pre.now;
         let claims = temp_token_claims(
             &self.settings.issuer,
             &target,

@@ -97,7 +97,7 @@ fn check_temp(caller: &Caller, record: CallerRecord) -> Result<ActiveCaller, Err
                 && !i.is_service_account
                 && !i.registered
                 && i.org_id == caller.org_id
-                && !i.is_cut_off(caller.issued_at)
+                && !i.is_cut_off(caller.minted_at)
         })
         .ok_or(Error::NotAuthorized)?;
     if record.token == TokenState::Revoked {
@@ -259,6 +259,7 @@ mod tests {
             token_id: TokenId::new_issued(),
             token_kind: kind,
             issued_at: UnixTime::from_secs(1_000),
+            minted_at: crate::domain::time::UnixMillis::from_millis(1_000_000),
         }
     }
 
@@ -291,7 +292,7 @@ mod tests {
             |u| u.registered = true,
             |u| u.is_service_account = true,
             |u| u.org_id = OrgId::mint(),
-            |u| u.cut_off = Some(UnixTime::from_secs(1_000)),
+            |u| u.cut_off = Some(crate::domain::time::UnixMillis::from_millis(1_000_000)),
         ];
         for change in changes {
             let mut u = user.clone();

@@ -14,6 +14,7 @@ use crate::domain::ports::{
     Directory, DirectoryWriter, Refusal, ReplayStore, Signer, Spend, UserDirectory, UserRecord,
     WriteError,
 };
+use crate::domain::time::UnixMillis;
 use crate::domain::username::Username;
 use crate::error::Error;
 use crate::service::caller::require_spent;
@@ -214,7 +215,7 @@ where
                 "an identity cannot change its own state",
             ));
         }
-        let now = pre.now;
+        let now = UnixMillis::now();
         let changed = match change {
             Change::Update { is_sso_required } => {
                 let mut i = identity;

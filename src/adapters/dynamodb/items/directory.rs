@@ -10,7 +10,7 @@ use crate::domain::ids::{
 use crate::domain::model::{
     Assignment, Credential, CredentialKind, Identity, Org, Permission, TokenRecord, UserKind,
 };
-use crate::domain::time::UnixTime;
+use crate::domain::time::{UnixMillis, UnixTime};
 use crate::domain::username::Username;
 use crate::error::Error;
 
@@ -72,7 +72,7 @@ pub struct IdentityItem {
     is_sso_required: bool,
     /// Tokens issued at or before it are refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    cut_off: Option<UnixTime>,
+    cut_off: Option<UnixMillis>,
     /// Moved by every change, so that a save can require what it read.
     #[serde(default)]
     revision: u64,
@@ -114,7 +114,7 @@ impl IdentityItem {
 
     /// The attribute name and value of a cut-off, for an update that
     /// moves nothing else (logout of every session).
-    pub fn cut_off_attribute(cut_off: UnixTime) -> Result<(&'static str, AttributeValue), Error> {
+    pub fn cut_off_attribute(cut_off: UnixMillis) -> Result<(&'static str, AttributeValue), Error> {
         let value =
             serde_dynamo::to_attribute_value(cut_off).map_err(|e| Error::internal("cut-off", e))?;
         Ok((CUT_OFF, value))

@@ -181,7 +181,9 @@ mod tests {
     #[test]
     fn a_cut_off_update_writes_what_the_profile_stores() {
         let mut id = identity(false);
-        id.cut_off = Some(crate::domain::time::UnixTime::from_secs(1_800_000_000));
+        id.cut_off = Some(crate::domain::time::UnixMillis::from_millis(
+            1_800_000_000_250,
+        ));
         let (name, value) = IdentityItem::cut_off_attribute(id.cut_off.unwrap()).unwrap();
         for item in IdentityItem::items(&id) {
             assert_eq!(encode(&item).unwrap()[name], value);
