@@ -4,9 +4,11 @@
 //! Ids come in and go out as strings: this is the edge where they parse.
 
 mod directory;
+mod limits;
 mod setup;
 
 pub use directory::{IssuedToken, ServiceAccount, ServiceAccountRequest};
+pub use limits::{LimitsChange, LimitsView, MAX_LOGINS_PER_MINUTE};
 
 use aws_config::SdkConfig;
 

@@ -7,6 +7,7 @@ pub mod client_data;
 pub mod credential;
 pub mod der;
 pub mod ids;
+pub mod limits;
 pub mod model;
 pub mod nonce;
 pub mod payload;

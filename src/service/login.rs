@@ -12,6 +12,7 @@ use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use crate::domain::username::{Username, UsernameError};
 use crate::error::Error;
 use crate::service::caller::require_spent;
+use crate::service::limits::check_limits;
 use crate::service::{accept_force, parse_body, timed, ApiRequest, AuthService, Decision};
 
 #[derive(Deserialize)]
@@ -46,10 +47,12 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             accept_force(req.query.as_deref()).and_then(|()| parse_login_body(req.body()));
         let org_id = pre.caller.org_id.clone();
 
-        // One stage: every DynamoDB read and conditional write at once.
+        // One stage: every DynamoDB read and conditional write at once,
+        // the service account's login counter included (its limit comes
+        // back with the caller read of the same stage).
         let work = async {
             let Ok(name) = username.as_ref() else {
-                return (Ok(Spend::Invalid), Ok(None));
+                return (Ok(Spend::Invalid), Ok(None), None);
             };
             let target = async {
                 match name {
@@ -57,9 +60,10 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
                     None => Ok(None),
                 }
             };
-            tokio::join!(self.spend_user_action(req, &pre), target)
+            let count = self.count_login(&pre);
+            tokio::join!(self.spend_user_action(req, &pre), target, count)
         };
-        let (active, (spend, target)) = self.authenticate(&pre, decision, work).await?; // 2 (active), 3
+        let (active, (spend, target, count)) = self.authenticate(&pre, decision, work).await?; // 2 (active), 3
         username?; // 4
         require_spent(spend)?; // 5
         let identity = &active.identity;
@@ -70,7 +74,8 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         // 7: `Auth:Users:Read` then `Auth:Users:Delegate`, unless a newer
         // form (`Auth:Login:Delegated`, `Auth:Delegated:Login`) grants 7 and 9 at once.
         let grant = Capability::DelegatedLogin.check(identity, granted)?;
-        // An archived user is gone for good: not found, like any other name.
+        check_limits(&active.record.limits, req, count)?; // 7a source, 7b rate
+                                                          // An archived user is gone for good: not found, like any other name.
         let target = target?.filter(|t| !t.archived).ok_or(Error::UserNotFound)?; // 8
         decision.target = Some(target.user_id.clone());
         grant.check_type(identity, granted, target.kind)?; // 9

@@ -5,6 +5,7 @@ mod action;
 mod caller;
 pub mod input;
 pub mod lifecycle;
+mod limits;
 mod login;
 mod logout;
 pub mod registration;

@@ -10,6 +10,7 @@ mod cli;
 mod events;
 mod faults;
 mod hostile;
+mod limits;
 mod login;
 mod logout;
 mod logs;

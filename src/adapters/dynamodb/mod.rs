@@ -13,6 +13,7 @@
 //! | assignment (operations copied in) | `IDENTITY#<userId>` | `ASSIGNMENT#<as>` |
 //! | token, or a login token's revocation | `TOKEN#<tokenId>` | `TOKEN` |
 //! | a credId taken in an org | `CREDID#<orgId>#<SHA-256 of credId>` | `CREDID` |
+//! | a service account's limits | `IDENTITY#<userId>` | `LIMITS` |
 //!
 //! One query of the identity's partition brings back the caller's profile,
 //! credentials and granted operations. The username item repeats the
@@ -20,10 +21,12 @@
 //!
 //! Replay table (`pk`, TTL attribute `expiresAt`): `NONCE#`, `CHALLENGE#`
 //! and `USERACTION#` followed by a SHA-256 digest, and `REGISTRATION#`
-//! followed by a user id (its one pending registration).
+//! followed by a user id (its one pending registration), and
+//! `LOGINS#<userId>#<window start>` (a delegated login counter).
 
 mod directory;
 mod items;
+mod limits;
 mod registration;
 mod replay;
 mod sessions;

@@ -268,6 +268,7 @@ mod tests {
             credentials: Vec::new(),
             operations: HashSet::new(),
             token,
+            limits: Default::default(),
         }
     }
 

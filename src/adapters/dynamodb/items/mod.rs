@@ -6,9 +6,11 @@
 //! tokens. `replay`: nonces, challenges, user actions.
 
 mod directory;
+mod limits;
 mod replay;
 
 pub use directory::*;
+pub use limits::*;
 pub use replay::*;
 
 use std::collections::HashMap;
@@ -121,6 +123,7 @@ pub enum PartitionItem {
     Profile,
     Credential,
     Assignment,
+    Limits,
     Other,
 }
 
@@ -128,6 +131,7 @@ impl PartitionItem {
     pub fn of(item: &Item) -> Self {
         match item.get(SK).and_then(|v| v.as_s().ok()).map(String::as_str) {
             Some(PROFILE_SK) => PartitionItem::Profile,
+            Some(limits::LIMITS_SK) => PartitionItem::Limits,
             Some(sk) if sk.starts_with(CREDENTIAL_PREFIX) => PartitionItem::Credential,
             Some(sk) if sk.starts_with(ASSIGNMENT_PREFIX) => PartitionItem::Assignment,
             _ => PartitionItem::Other,
