@@ -2,7 +2,7 @@
 //! reads. JSON on stdout; a message on stderr and a non-zero exit on error.
 
 use clap::{Parser, Subcommand};
-use delegated_login::admin::{Admin, AdminError, LimitsChange, ServiceAccountRequest};
+use delegated_login::admin::{Admin, AdminError, AuditFilter, LimitsChange, ServiceAccountRequest};
 use delegated_login::bootstrap::load_sdk_config;
 use delegated_login::domain::model::UserKind;
 use serde_json::json;
@@ -58,6 +58,30 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// The audit trail: issued and refused delegated logins, registrations,
+    /// user lifecycle changes and logouts.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// An org's records, oldest first, one JSON object per line.
+    List {
+        #[arg(long)]
+        org: String,
+        /// Only records whose caller is this id.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only records about this user.
+        #[arg(long)]
+        target: Option<String>,
+        /// Only records at or after this instant (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
     },
 }
 
@@ -382,6 +406,24 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                 serde_json::to_value(issued).map_err(|e| AdminError::backend("output", e))?;
             token_output(value, file)?
         }
+        Command::Audit {
+            command:
+                AuditCommand::List {
+                    org,
+                    actor,
+                    target,
+                    since,
+                },
+        } => {
+            let filter = AuditFilter {
+                org: &org,
+                actor: actor.as_deref(),
+                target: target.as_deref(),
+                since: since.as_deref(),
+            };
+            let lines = admin.audit_list(&filter).await?;
+            serde_json::Value::Array(lines)
+        }
         Command::Token {
             command: TokenCommand::Revoke { token_id },
         } => {
@@ -394,6 +436,13 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     match run(Cli::parse()).await {
+        // `audit list`: JSON lines, one record each (none: no output).
+        Ok(serde_json::Value::Array(lines)) => {
+            for line in lines {
+                println!("{line}");
+            }
+            std::process::ExitCode::SUCCESS
+        }
         Ok(value) => {
             println!("{value}");
             std::process::ExitCode::SUCCESS

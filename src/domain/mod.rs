@@ -2,6 +2,7 @@
 //! rules need from the outside world.
 
 pub mod attestation;
+pub mod audit;
 pub mod bearer;
 pub mod client_data;
 pub mod credential;

@@ -60,7 +60,8 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
                     None => Ok(None),
                 }
             };
-            let count = self.count_login(&pre);
+            // Boxed: one more SDK call's future, kept off the stack.
+            let count = Box::pin(self.count_login(&pre));
             tokio::join!(self.spend_user_action(req, &pre), target, count)
         };
         let (active, (spend, target, count)) = self.authenticate(&pre, decision, work).await?; // 2 (active), 3
@@ -83,9 +84,9 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             return Err(Error::UserDeactivated); // 10
         }
 
-        // 11: the one KMS call.
+        // 11: the one KMS call, with the audit record written alongside.
         let token = self
-            .issue_login_token(&target, Some(&identity.user_id), pre.now, decision)
+            .issue_delegated_token(&target, identity, req, pre.now, decision)
             .await?;
         Ok(LoginResponse { token })
     }
@@ -101,6 +102,22 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         decision: &mut Decision,
     ) -> Result<Redacted<String>, Error> {
         let token_id = TokenId::new_issued();
+        self.issue_login_token_with(token_id, user, actor, now, decision, async { Ok(()) })
+            .await
+    }
+
+    /// The same, for a token id chosen by the caller, running `alongside`
+    /// concurrently with the sign (in the same stage): its failure is the
+    /// request's, and no token is returned.
+    pub(crate) async fn issue_login_token_with(
+        &self,
+        token_id: TokenId,
+        user: &Identity,
+        actor: Option<&UserId>,
+        now: UnixTime,
+        decision: &mut Decision,
+        alongside: impl std::future::Future<Output = Result<(), Error>>,
+    ) -> Result<Redacted<String>, Error> {
         let subject = TokenSubject {
             org_id: user.org_id.as_str(),
             user_id: user.user_id.as_str(),
@@ -116,11 +133,12 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             self.settings.delegated_token_ttl_secs,
         );
         let input = signing_input(self.signer.key_id(), &claims);
-        let signature = timed(
-            &mut decision.timings.sign_ms,
-            self.signer.sign(input.as_bytes()),
-        )
-        .await?;
+        let (signature, alongside) = timed(&mut decision.timings.sign_ms, async {
+            tokio::join!(self.signer.sign(input.as_bytes()), alongside)
+        })
+        .await;
+        let signature = signature?;
+        alongside?;
         decision.issued_token = Some(token_id);
         Ok(Redacted::new(assemble(&input, &signature)))
     }

@@ -39,15 +39,15 @@ async fn a_login_is_one_dynamodb_stage_and_one_kms_sign() {
 
     // The login itself: caller query, token read, nonce put, user action
     // spend, login counter increment, target read (one stage); then one
-    // Sign. Nothing else.
+    // Sign with the audit record's put alongside. Nothing else.
     let expected = [
         ("Query", 1),
         ("GetItem", 2),
-        ("PutItem", 1),
+        ("PutItem", 2),
         ("UpdateItem", 2),
         ("Sign", 1),
     ];
-    assert_eq!(login.values().sum::<usize>(), 7, "{login:?}");
+    assert_eq!(login.values().sum::<usize>(), 8, "{login:?}");
     for (op, n) in expected {
         assert_eq!(get(&login, op), n, "{op}: {login:?}");
     }

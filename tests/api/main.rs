@@ -6,6 +6,7 @@
 mod support;
 
 mod action;
+mod audit;
 mod cli;
 mod events;
 mod faults;

@@ -14,6 +14,7 @@
 //! | token, or a login token's revocation | `TOKEN#<tokenId>` | `TOKEN` |
 //! | a credId taken in an org | `CREDID#<orgId>#<SHA-256 of credId>` | `CREDID` |
 //! | a service account's limits | `IDENTITY#<userId>` | `LIMITS` |
+//! | an audit record (TTL `auditExpiresAt`) | `AUDIT#<orgId>` | `<RFC 3339 time>#<jti or random id>` |
 //!
 //! One query of the identity's partition brings back the caller's profile,
 //! credentials and granted operations. The username item repeats the
@@ -24,6 +25,7 @@
 //! followed by a user id (its one pending registration), and
 //! `LOGINS#<userId>#<window start>` (a delegated login counter).
 
+mod audit;
 mod directory;
 mod items;
 mod limits;
@@ -34,7 +36,9 @@ mod tables;
 mod users;
 mod writer;
 
+pub use audit::{AuditQuery, DynamoAuditLog};
 pub use directory::DynamoDirectory;
+pub use items::AuditItem;
 pub use replay::DynamoReplayStore;
 pub use tables::Tables;
 

@@ -5,10 +5,12 @@
 //! `directory`: orgs, identities, credentials, permissions, assignments,
 //! tokens. `replay`: nonces, challenges, user actions.
 
+mod audit;
 mod directory;
 mod limits;
 mod replay;
 
+pub use audit::*;
 pub use directory::*;
 pub use limits::*;
 pub use replay::*;
