@@ -68,6 +68,7 @@ impl Directory for MemoryDirectory {
                 .map(|s| s.to_string())
                 .collect::<HashSet<_>>(),
             token: TokenState::Active,
+            limits: Default::default(),
         })
     }
 
@@ -119,6 +120,9 @@ impl ReplayStore for MemoryReplay {
         _: UnixTime,
     ) -> Result<Spend, Error> {
         Ok(Spend::Spent)
+    }
+    async fn count_login(&self, _: &UserId, _: UnixTime) -> Result<u64, Error> {
+        Ok(1)
     }
 }
 

@@ -7,7 +7,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 
-use crate::adapters::dynamodb::{DynamoDirectory, DynamoReplayStore};
+use crate::adapters::dynamodb::{DynamoAuditLog, DynamoDirectory, DynamoReplayStore};
 use crate::adapters::kms::{load_public_key, KmsSigner};
 use crate::config::Config;
 use crate::domain::bearer::KeyRing;
@@ -103,6 +103,11 @@ pub async fn build_service(config: &Config, sdk: &SdkConfig) -> Result<AppServic
     let (keys, (), ()) = (keys?, dir?, replay?);
 
     let signer = KmsSigner::new(kms, keys[0].kid.clone());
+    let audit = DynamoAuditLog::new(
+        dynamo.clone(),
+        &config.directory_table,
+        config.audit_retention_days,
+    );
     Ok(AuthService::new(
         DynamoDirectory::new(dynamo.clone(), &config.directory_table),
         DynamoReplayStore::new(dynamo, &config.replay_table)
@@ -110,5 +115,6 @@ pub async fn build_service(config: &Config, sdk: &SdkConfig) -> Result<AppServic
         signer,
         KeyRing::new(config.settings.issuer.clone(), keys),
         config.settings.clone(),
-    ))
+    )
+    .with_audit(std::sync::Arc::new(audit)))
 }

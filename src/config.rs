@@ -13,6 +13,26 @@ pub struct Config {
     /// Keys that signed tokens which may still be valid (rotation).
     pub previous_signing_key_ids: Vec<String>,
     pub settings: Settings,
+    /// How long audit records are kept (their TTL), `AUDIT_RETENTION_DAYS`.
+    pub audit_retention_days: i64,
+}
+
+/// `AUDIT_RETENTION_DAYS`: 1 to 3650, 400 when unset.
+fn audit_retention_days(get: &impl Fn(&str) -> Option<String>) -> Result<i64, ConfigError> {
+    use crate::domain::audit::{DEFAULT_AUDIT_RETENTION_DAYS, MAX_AUDIT_RETENTION_DAYS};
+    match get("AUDIT_RETENTION_DAYS").filter(|v| !v.trim().is_empty()) {
+        None => Ok(DEFAULT_AUDIT_RETENTION_DAYS),
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_AUDIT_RETENTION_DAYS).contains(n))
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "AUDIT_RETENTION_DAYS must be a whole number of days from 1 to {MAX_AUDIT_RETENTION_DAYS}, got {v:?}"
+                ))
+            }),
+    }
 }
 
 /// A configuration problem, named for the operator.
@@ -67,6 +87,7 @@ impl Config {
                 .filter(|s| !s.is_empty())
                 .map(String::from)
                 .collect(),
+            audit_retention_days: audit_retention_days(&get)?,
             settings: Settings {
                 issuer: required("TOKEN_ISSUER")?,
                 nonce_policy,
@@ -108,6 +129,19 @@ mod tests {
         assert_eq!(c.settings.replay_window_secs, 300);
         assert_eq!(c.settings.delegated_token_ttl_secs, 21600);
         assert!(c.previous_signing_key_ids.is_empty());
+        assert_eq!(c.audit_retention_days, 400);
+    }
+
+    #[test]
+    fn audit_retention() {
+        let mut vars = BASE.to_vec();
+        vars.push(("AUDIT_RETENTION_DAYS", "30"));
+        assert_eq!(parse(&vars).unwrap().audit_retention_days, 30);
+        for bad in ["0", "3651", "x", "-1"] {
+            let mut vars = BASE.to_vec();
+            vars.push(("AUDIT_RETENTION_DAYS", bad));
+            assert!(parse(&vars).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -47,6 +47,12 @@ pub enum Error {
     /// A credId already registered in the org.
     #[error("credential already registered")]
     CredentialAlreadyRegistered,
+    /// A delegated login from outside the service account's source CIDRs.
+    #[error("source address not allowed for this service account")]
+    SourceNotAllowed,
+    /// Over the service account's delegated logins per minute.
+    #[error("too many delegated logins for this service account")]
+    TooManyLogins,
     /// Malformed request body or parameters; the message names the field.
     #[error("{0}")]
     BadRequest(String),
@@ -77,10 +83,14 @@ impl Error {
             | Error::NoUsableCredential
             | Error::AssertionInvalid
             | Error::UserAlreadyRegistered => 401,
-            Error::UserActionInvalid | Error::Forbidden { .. } | Error::ServiceAccountLogout => 403,
+            Error::UserActionInvalid
+            | Error::Forbidden { .. }
+            | Error::ServiceAccountLogout
+            | Error::SourceNotAllowed => 403,
             Error::RouteNotFound | Error::UnknownUser => 404,
             Error::MethodNotAllowed => 405,
             Error::PayloadTooLarge => 413,
+            Error::TooManyLogins => 429,
             Error::Internal(_) => 500,
         }
     }
@@ -102,6 +112,8 @@ impl Error {
             Error::ServiceAccountLogout => "service_account_logout",
             Error::UserAlreadyRegistered => "user_already_registered",
             Error::CredentialAlreadyRegistered => "credential_already_registered",
+            Error::SourceNotAllowed => "source_not_allowed",
+            Error::TooManyLogins => "rate_limited",
             Error::BadRequest(_) => "bad_request",
             Error::PayloadTooLarge => "payload_too_large",
             Error::RouteNotFound => "route_not_found",

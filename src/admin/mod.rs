@@ -3,14 +3,18 @@
 //! write goes through the adapters, so the stored layout has one owner.
 //! Ids come in and go out as strings: this is the edge where they parse.
 
+mod audit;
 mod directory;
+mod limits;
 mod setup;
 
+pub use audit::AuditFilter;
 pub use directory::{IssuedToken, ServiceAccount, ServiceAccountRequest};
+pub use limits::{LimitsChange, LimitsView, MAX_LOGINS_PER_MINUTE};
 
 use aws_config::SdkConfig;
 
-use crate::adapters::dynamodb::{DynamoDirectory, Tables};
+use crate::adapters::dynamodb::{DynamoAuditLog, DynamoDirectory, Tables};
 use crate::adapters::kms::KmsKeys;
 use crate::domain::ports::{Refusal, WriteError};
 
@@ -59,6 +63,7 @@ pub struct Admin {
     pub(crate) directory: DynamoDirectory,
     pub(crate) tables: Tables,
     pub(crate) kms: KmsKeys,
+    pub(crate) audit: DynamoAuditLog,
 }
 
 impl Admin {
@@ -67,6 +72,12 @@ impl Admin {
             directory: DynamoDirectory::from_sdk(sdk, directory_table),
             tables: Tables::from_sdk(sdk, directory_table, replay_table),
             kms: KmsKeys::from_sdk(sdk),
+            // Retention only matters to writes, which the CLI makes none of.
+            audit: DynamoAuditLog::new(
+                aws_sdk_dynamodb::Client::new(sdk),
+                directory_table,
+                crate::domain::audit::DEFAULT_AUDIT_RETENTION_DAYS,
+            ),
         }
     }
 }

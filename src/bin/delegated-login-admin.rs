@@ -2,7 +2,7 @@
 //! reads. JSON on stdout; a message on stderr and a non-zero exit on error.
 
 use clap::{Parser, Subcommand};
-use delegated_login::admin::{Admin, AdminError, ServiceAccountRequest};
+use delegated_login::admin::{Admin, AdminError, AuditFilter, LimitsChange, ServiceAccountRequest};
 use delegated_login::bootstrap::load_sdk_config;
 use delegated_login::domain::model::UserKind;
 use serde_json::json;
@@ -59,6 +59,30 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The audit trail: issued and refused delegated logins, registrations,
+    /// user lifecycle changes and logouts.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// An org's records, oldest first, one JSON object per line.
+    List {
+        #[arg(long)]
+        org: String,
+        /// Only records whose caller is this id.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only records about this user.
+        #[arg(long)]
+        target: Option<String>,
+        /// Only records at or after this instant (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -104,7 +128,33 @@ enum ServiceAccountCommand {
         public_key: std::path::PathBuf,
         #[command(flatten)]
         signing: TokenSigning,
+        #[command(flatten)]
+        out: TokenOut,
     },
+    /// Set or clear a service account's limits on its delegated logins
+    /// (none by default). Flags not given keep their stored value.
+    Limits {
+        #[arg(long)]
+        service_account: String,
+        /// Comma-separated source CIDRs, IPv4 or IPv6 (an empty value removes the list).
+        #[arg(long, value_delimiter = ',', num_args = 0..)]
+        cidrs: Option<Vec<String>>,
+        /// At most this many delegated logins per fixed one-minute window.
+        #[arg(long)]
+        logins_per_minute: Option<u32>,
+        /// Remove every limit (applied before the other flags).
+        #[arg(long)]
+        clear: bool,
+    },
+}
+
+/// Where the new token goes.
+#[derive(clap::Args)]
+struct TokenOut {
+    /// Write the token to this new file (mode 0600) instead of stdout; the
+    /// JSON printed then omits it.
+    #[arg(long)]
+    token_out: Option<std::path::PathBuf>,
 }
 
 /// How a service account token is made.
@@ -157,6 +207,8 @@ enum TokenCommand {
         service_account: String,
         #[command(flatten)]
         signing: TokenSigning,
+        #[command(flatten)]
+        out: TokenOut,
     },
     Revoke {
         #[arg(long)]
@@ -167,6 +219,50 @@ enum TokenCommand {
 fn read_pem(path: &std::path::Path) -> Result<String, AdminError> {
     std::fs::read_to_string(path)
         .map_err(|e| AdminError::Invalid(format!("cannot read {}: {e}", path.display())))
+}
+
+/// The `--token-out` file, created before anything is issued (new, mode
+/// 0600, never an existing file), so that a token is never issued with
+/// nowhere to go.
+fn open_token_file(
+    path: Option<&std::path::Path>,
+) -> Result<Option<(std::path::PathBuf, std::fs::File)>, AdminError> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options
+        .open(path)
+        .map_err(|e| AdminError::Invalid(format!("cannot create {}: {e}", path.display())))?;
+    Ok(Some((path.to_path_buf(), file)))
+}
+
+/// With a token file, moves the output's `token` into it and names the
+/// file in its place.
+fn token_output(
+    mut value: serde_json::Value,
+    file: Option<(std::path::PathBuf, std::fs::File)>,
+) -> Result<serde_json::Value, AdminError> {
+    use std::io::Write;
+    let Some((path, mut file)) = file else {
+        return Ok(value);
+    };
+    let token = value
+        .as_object_mut()
+        .and_then(|o| o.remove("token"))
+        .and_then(|t| t.as_str().map(String::from))
+        .ok_or_else(|| AdminError::backend("output", "no token to write"))?;
+    file.write_all(token.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| AdminError::backend(&format!("cannot write {}", path.display()), e))?;
+    value["tokenFile"] = json!(path.display().to_string());
+    Ok(value)
 }
 
 async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
@@ -224,9 +320,11 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                     name,
                     public_key,
                     signing,
+                    out,
                 },
         } => {
             let pem = read_pem(&public_key)?;
+            let file = open_token_file(out.token_out.as_deref())?;
             let request = ServiceAccountRequest {
                 org_id: &org,
                 name: &name,
@@ -235,7 +333,25 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                 signing_key_id: &signing.signing_key_id,
                 issuer: &signing.issuer,
             };
-            serde_json::to_value(admin.create_service_account(&request).await?)
+            let value = serde_json::to_value(admin.create_service_account(&request).await?)
+                .map_err(|e| AdminError::backend("output", e))?;
+            token_output(value, file)?
+        }
+        Command::ServiceAccount {
+            command:
+                ServiceAccountCommand::Limits {
+                    service_account,
+                    cidrs,
+                    logins_per_minute,
+                    clear,
+                },
+        } => {
+            let change = LimitsChange {
+                cidrs,
+                logins_per_minute,
+                clear,
+            };
+            serde_json::to_value(admin.set_limits(&service_account, &change).await?)
                 .map_err(|e| AdminError::backend("output", e))?
         }
         Command::Credential {
@@ -274,8 +390,10 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                 TokenCommand::Create {
                     service_account,
                     signing,
+                    out,
                 },
         } => {
+            let file = open_token_file(out.token_out.as_deref())?;
             let issued = admin
                 .create_service_account_token(
                     &service_account,
@@ -284,7 +402,27 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                     &signing.issuer,
                 )
                 .await?;
-            serde_json::to_value(issued).map_err(|e| AdminError::backend("output", e))?
+            let value =
+                serde_json::to_value(issued).map_err(|e| AdminError::backend("output", e))?;
+            token_output(value, file)?
+        }
+        Command::Audit {
+            command:
+                AuditCommand::List {
+                    org,
+                    actor,
+                    target,
+                    since,
+                },
+        } => {
+            let filter = AuditFilter {
+                org: &org,
+                actor: actor.as_deref(),
+                target: target.as_deref(),
+                since: since.as_deref(),
+            };
+            let lines = admin.audit_list(&filter).await?;
+            serde_json::Value::Array(lines)
         }
         Command::Token {
             command: TokenCommand::Revoke { token_id },
@@ -298,6 +436,13 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     match run(Cli::parse()).await {
+        // `audit list`: JSON lines, one record each (none: no output).
+        Ok(serde_json::Value::Array(lines)) => {
+            for line in lines {
+                println!("{line}");
+            }
+            std::process::ExitCode::SUCCESS
+        }
         Ok(value) => {
             println!("{value}");
             std::process::ExitCode::SUCCESS

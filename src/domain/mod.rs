@@ -2,11 +2,13 @@
 //! rules need from the outside world.
 
 pub mod attestation;
+pub mod audit;
 pub mod bearer;
 pub mod client_data;
 pub mod credential;
 pub mod der;
 pub mod ids;
+pub mod limits;
 pub mod model;
 pub mod nonce;
 pub mod payload;

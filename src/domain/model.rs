@@ -192,6 +192,8 @@ pub struct CallerRecord {
     /// Operations granted through the identity's permission assignments.
     pub operations: HashSet<String>,
     pub token: TokenState,
+    /// The limits an operator set on a service account (none by default).
+    pub limits: crate::domain::limits::ServiceAccountLimits,
 }
 
 impl CallerRecord {

@@ -260,6 +260,16 @@ pub trait ReplayStore: Send + Sync {
         binding: &SecretDigest,
         now: UnixTime,
     ) -> impl Future<Output = Result<Spend, Error>> + Send;
+
+    /// Counts one delegated login attempt of `account` in the fixed
+    /// window starting at `window`, with one atomic increment; answers the
+    /// count including this attempt (1 for the first), so that of any
+    /// number of concurrent attempts each gets a different count.
+    fn count_login(
+        &self,
+        account: &UserId,
+        window: UnixTime,
+    ) -> impl Future<Output = Result<u64, Error>> + Send;
 }
 
 /// The issuer's asymmetric signing key.

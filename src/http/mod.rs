@@ -1,6 +1,7 @@
 //! The Lambda entry: turns an API Gateway (v1, v2) or Function URL event
 //! into an `ApiRequest`, routes it, and maps results onto the wire.
 
+mod audit;
 mod metrics;
 mod request;
 mod response;
@@ -28,7 +29,10 @@ where
 {
     let started = Instant::now();
     let request_id = request::request_id(&event);
-    let mut decision = Decision::default();
+    let mut decision = Decision {
+        request_id: Some(request_id.clone()),
+        ..Decision::default()
+    };
     let parsed = parse_event(&event);
     let route_name = parsed
         .as_ref()
@@ -36,18 +40,29 @@ where
     let issues_logins = parsed
         .as_ref()
         .is_ok_and(|(route, _)| route.issues_login_tokens());
-    let (outcome, client) = match parsed {
-        Err(e) => (Err(e), Client::default()),
-        Ok((route, req)) => (
-            router::dispatch(service, route, &req, &mut decision).await,
-            Client::of(&req),
-        ),
+    let (outcome, client, audited) = match parsed {
+        Err(e) => (Err(e), Client::default(), None),
+        Ok((route, req)) => {
+            let outcome = router::dispatch(service, route, &req, &mut decision).await;
+            let client = Client::of(&req);
+            (
+                outcome,
+                client,
+                audit::event_of(route).map(|event| (event, req)),
+            )
+        }
     };
     let latency_ms = crate::service::elapsed_ms(started);
     let (response, err) = match outcome {
         Ok(response) => (response, None),
         Err(err) => (response::error(&err), Some(err)),
     };
+    // After the answer is decided: a refused login's record, or a made
+    // change's (an issued token's was written with its sign).
+    if let Some((event, req)) = &audited {
+        // Boxed, like the use cases: its future stays off the stack.
+        Box::pin(service.audit_answer(*event, req, &decision, err.as_ref())).await;
+    }
     log_decision(
         &request_id,
         route_name,

@@ -49,6 +49,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         );
         if let Ok(c) = &caller {
             decision.caller = Some(c.user_id.clone());
+            decision.org = Some(c.org_id.clone());
         }
         let nonce = nonce?;
         Ok(Preflight {

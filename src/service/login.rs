@@ -12,6 +12,7 @@ use crate::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use crate::domain::username::{Username, UsernameError};
 use crate::error::Error;
 use crate::service::caller::require_spent;
+use crate::service::limits::check_limits;
 use crate::service::{accept_force, parse_body, timed, ApiRequest, AuthService, Decision};
 
 #[derive(Deserialize)]
@@ -46,10 +47,12 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             accept_force(req.query.as_deref()).and_then(|()| parse_login_body(req.body()));
         let org_id = pre.caller.org_id.clone();
 
-        // One stage: every DynamoDB read and conditional write at once.
+        // One stage: every DynamoDB read and conditional write at once,
+        // the service account's login counter included (its limit comes
+        // back with the caller read of the same stage).
         let work = async {
             let Ok(name) = username.as_ref() else {
-                return (Ok(Spend::Invalid), Ok(None));
+                return (Ok(Spend::Invalid), Ok(None), None);
             };
             let target = async {
                 match name {
@@ -57,9 +60,11 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
                     None => Ok(None),
                 }
             };
-            tokio::join!(self.spend_user_action(req, &pre), target)
+            // Boxed: one more SDK call's future, kept off the stack.
+            let count = Box::pin(self.count_login(&pre));
+            tokio::join!(self.spend_user_action(req, &pre), target, count)
         };
-        let (active, (spend, target)) = self.authenticate(&pre, decision, work).await?; // 2 (active), 3
+        let (active, (spend, target, count)) = self.authenticate(&pre, decision, work).await?; // 2 (active), 3
         username?; // 4
         require_spent(spend)?; // 5
         let identity = &active.identity;
@@ -70,7 +75,8 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         // 7: `Auth:Users:Read` then `Auth:Users:Delegate`, unless a newer
         // form (`Auth:Login:Delegated`, `Auth:Delegated:Login`) grants 7 and 9 at once.
         let grant = Capability::DelegatedLogin.check(identity, granted)?;
-        // An archived user is gone for good: not found, like any other name.
+        check_limits(&active.record.limits, req, count)?; // 7a source, 7b rate
+                                                          // An archived user is gone for good: not found, like any other name.
         let target = target?.filter(|t| !t.archived).ok_or(Error::UserNotFound)?; // 8
         decision.target = Some(target.user_id.clone());
         grant.check_type(identity, granted, target.kind)?; // 9
@@ -78,9 +84,9 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             return Err(Error::UserDeactivated); // 10
         }
 
-        // 11: the one KMS call.
+        // 11: the one KMS call, with the audit record written alongside.
         let token = self
-            .issue_login_token(&target, Some(&identity.user_id), pre.now, decision)
+            .issue_delegated_token(&target, identity, req, pre.now, decision)
             .await?;
         Ok(LoginResponse { token })
     }
@@ -97,6 +103,22 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     ) -> Result<Redacted<String>, Error> {
         // Minted after the user's cut-off; `iat` stays the true second.
         let token_id = TokenId::new_issued_at(user.mint_time(UnixMillis::now()));
+        self.issue_login_token_with(token_id, user, actor, now, decision, async { Ok(()) })
+            .await
+    }
+
+    /// The same, for a token id chosen by the caller, running `alongside`
+    /// concurrently with the sign (in the same stage): its failure is the
+    /// request's, and no token is returned.
+    pub(crate) async fn issue_login_token_with(
+        &self,
+        token_id: TokenId,
+        user: &Identity,
+        actor: Option<&UserId>,
+        now: UnixTime,
+        decision: &mut Decision,
+        alongside: impl std::future::Future<Output = Result<(), Error>>,
+    ) -> Result<Redacted<String>, Error> {
         let subject = TokenSubject {
             org_id: user.org_id.as_str(),
             user_id: user.user_id.as_str(),
@@ -112,11 +134,12 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             self.settings.delegated_token_ttl_secs,
         );
         let input = signing_input(self.signer.key_id(), &claims);
-        let signature = timed(
-            &mut decision.timings.sign_ms,
-            self.signer.sign(input.as_bytes()),
-        )
-        .await?;
+        let (signature, alongside) = timed(&mut decision.timings.sign_ms, async {
+            tokio::join!(self.signer.sign(input.as_bytes()), alongside)
+        })
+        .await;
+        let signature = signature?;
+        alongside?;
         decision.issued_token = Some(token_id);
         Ok(Redacted::new(assemble(&input, &signature)))
     }

@@ -2,9 +2,11 @@
 //! and keeps its network work to as few sequential stages as it can.
 
 mod action;
+mod audit;
 mod caller;
 pub mod input;
 pub mod lifecycle;
+mod limits;
 mod login;
 mod logout;
 pub mod registration;
@@ -18,7 +20,7 @@ pub use logout::{parse_logout_body, LogoutResponse};
 pub(crate) use input::{accept_force, parse_body};
 
 use crate::domain::bearer::KeyRing;
-use crate::domain::ids::{CredentialId, TokenId, UserId};
+use crate::domain::ids::{CredentialId, OrgId, TokenId, UserId};
 use crate::domain::nonce::NoncePolicy;
 use crate::domain::ports::{Directory, ReplayStore, Signer};
 use crate::domain::secret::Redacted;
@@ -83,6 +85,11 @@ pub struct Decision {
     pub issued_token: Option<TokenId>,
     /// The credential whose signature this request verified.
     pub credential: Option<CredentialId>,
+    /// The caller's org, once its bearer token verified (the audit
+    /// record's partition).
+    pub org: Option<OrgId>,
+    /// The entry's request id, for the audit record.
+    pub request_id: Option<String>,
     pub timings: StageTimings,
 }
 
@@ -120,6 +127,8 @@ pub struct AuthService<D, R, S> {
     pub(crate) signer: S,
     pub(crate) keys: KeyRing,
     pub(crate) settings: Settings,
+    /// Where audit records go (none: not recorded, as in unit tests).
+    pub(crate) audit: Option<std::sync::Arc<dyn crate::domain::audit::AuditSink>>,
 }
 
 impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
@@ -130,6 +139,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             signer,
             keys,
             settings,
+            audit: None,
         }
     }
 

@@ -38,15 +38,16 @@ async fn a_login_is_one_dynamodb_stage_and_one_kms_sign() {
         |c: &std::collections::HashMap<String, usize>, op: &str| c.get(op).copied().unwrap_or(0);
 
     // The login itself: caller query, token read, nonce put, user action
-    // spend, target read; then one Sign. Nothing else.
+    // spend, login counter increment, target read (one stage); then one
+    // Sign with the audit record's put alongside. Nothing else.
     let expected = [
         ("Query", 1),
         ("GetItem", 2),
-        ("PutItem", 1),
-        ("UpdateItem", 1),
+        ("PutItem", 2),
+        ("UpdateItem", 2),
         ("Sign", 1),
     ];
-    assert_eq!(login.values().sum::<usize>(), 6, "{login:?}");
+    assert_eq!(login.values().sum::<usize>(), 8, "{login:?}");
     for (op, n) in expected {
         assert_eq!(get(&login, op), n, "{op}: {login:?}");
     }

@@ -6,10 +6,12 @@
 mod support;
 
 mod action;
+mod audit;
 mod cli;
 mod events;
 mod faults;
 mod hostile;
+mod limits;
 mod login;
 mod logout;
 mod logs;

@@ -99,6 +99,17 @@ export function defineSuite({ label, sdk, utils, AsymmetricKeySigner, jose, apiO
         `CustomerEmployee ${readOnly.userId} is not authorized to perform operation (Auth:Users:Delegate)`,
       )
     })
+    it('over the logins-per-minute limit', async () => {
+      const limited = fixture.accounts[fixture.limited[label]]
+      const username = fixture.users.endUser.username
+      const { token } = await login(limited, username)
+      await assertToken(token, fixture.users.endUser, limited)
+      const tooMany = [429, 'too many delegated logins for this service account']
+      // Two logins straddling a minute's edge fall in two windows: then a third is over.
+      const second = await login(limited, username).catch((err) => err)
+      const refused = typeof second?.token === 'string' ? login(limited, username) : Promise.reject(second)
+      await assertDfnsError(refused, ...tooMany)
+    })
     it('revoked service account token', () =>
       assertDfnsError(login(fixture.accounts.revoked, fixture.users.endUser.username), 401, 'Not Authorized.'))
     it('reused user action', async () => {

@@ -63,6 +63,12 @@ service_account lifecycle P256 "$lifecycle"
 service_account loginOnly Secp256k1 "$login_only"
 service_account revoked P256 "$all_ops"
 admin token revoke --token-id "$(json_field tokenId < "$work/revoked.json")" > /dev/null
+# One delegated login per minute, one account per SDK (each logs in twice).
+for name in limitedTs08 limitedTs06 limitedPy; do
+  service_account "$name" P256 "$all_ops"
+  admin service-account limits --service-account "$(json_field userId < "$work/$name.json")" \
+    --logins-per-minute 1 > /dev/null
+done
 
 .venv/bin/python - "$work" > "$work/fixture.json" <<PY
 import json, sys
@@ -82,7 +88,9 @@ print(json.dumps({
         "otherOrg": {"username": "other-org@example.co"},
     },
     "keyKinds": ["P256", "Secp256k1", "Ed25519", "Rsa2048"],
-    "accounts": {n: account(n) for n in ["P256", "Secp256k1", "Ed25519", "Rsa2048", "readOnly", "revoked", "lifecycle", "loginOnly"]},
+    "accounts": {n: account(n) for n in ["P256", "Secp256k1", "Ed25519", "Rsa2048", "readOnly", "revoked", "lifecycle", "loginOnly", "limitedTs08", "limitedTs06", "limitedPy"]},
+    # Which limited account each SDK suite uses (by its label).
+    "limited": {"@dfns/sdk 0.8": "limitedTs08", "@dfns/sdk 0.6": "limitedTs06", "python": "limitedPy"},
 }, ensure_ascii=False))
 PY
 

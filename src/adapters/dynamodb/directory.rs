@@ -85,6 +85,7 @@ pub(super) fn caller_record(items: Vec<Item>, token: TokenState) -> CallerRecord
         credentials: Vec::new(),
         operations: HashSet::new(),
         token,
+        limits: Default::default(),
     };
     for item in items {
         match PartitionItem::of(&item) {
@@ -102,6 +103,11 @@ pub(super) fn caller_record(items: Vec<Item>, token: TokenState) -> CallerRecord
                     if a.active {
                         record.operations.extend(a.operations);
                     }
+                }
+            }
+            PartitionItem::Limits => {
+                if let Some(l) = decode::<LimitsItem>(item) {
+                    record.limits = l.into_limits();
                 }
             }
             PartitionItem::Other => {}

@@ -13,6 +13,8 @@
 //! | assignment (operations copied in) | `IDENTITY#<userId>` | `ASSIGNMENT#<as>` |
 //! | token, or a login token's revocation | `TOKEN#<tokenId>` | `TOKEN` |
 //! | a credId taken in an org | `CREDID#<orgId>#<SHA-256 of credId>` | `CREDID` |
+//! | a service account's limits | `IDENTITY#<userId>` | `LIMITS` |
+//! | an audit record (TTL `auditExpiresAt`) | `AUDIT#<orgId>` | `<RFC 3339 time>#<jti or random id>` |
 //!
 //! One query of the identity's partition brings back the caller's profile,
 //! credentials and granted operations. The username item repeats the
@@ -20,10 +22,13 @@
 //!
 //! Replay table (`pk`, TTL attribute `expiresAt`): `NONCE#`, `CHALLENGE#`
 //! and `USERACTION#` followed by a SHA-256 digest, and `REGISTRATION#`
-//! followed by a user id (its one pending registration).
+//! followed by a user id (its one pending registration), and
+//! `LOGINS#<userId>#<window start>` (a delegated login counter).
 
+mod audit;
 mod directory;
 mod items;
+mod limits;
 mod registration;
 mod replay;
 mod sessions;
@@ -31,7 +36,9 @@ mod tables;
 mod users;
 mod writer;
 
+pub use audit::{AuditQuery, DynamoAuditLog};
 pub use directory::DynamoDirectory;
+pub use items::AuditItem;
 pub use replay::DynamoReplayStore;
 pub use tables::Tables;
 

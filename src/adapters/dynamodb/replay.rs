@@ -171,6 +171,33 @@ impl ReplayStore for DynamoReplayStore {
             now,
         ))
     }
+
+    /// One `UpdateItem`: `ADD #c :one` with the window's TTL, answering the
+    /// new count. DynamoDB applies increments to one item one at a time, so
+    /// concurrent attempts each see a different count.
+    async fn count_login(&self, account: &UserId, window: UnixTime) -> Result<u64, Error> {
+        let (ttl_name, ttl) = LoginWindowItem::expires_at(window);
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(LoginWindowItem::key(account, window).to_item()))
+            .update_expression("ADD #c :one SET #ttl = :ttl")
+            .expression_attribute_names("#c", LoginWindowItem::COUNT)
+            .expression_attribute_names("#ttl", ttl_name)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":ttl", ttl)
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| store_error("replay login count", e))?;
+        out.attributes
+            .as_ref()
+            .and_then(|a| a.get(LoginWindowItem::COUNT))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<u64>().ok())
+            .ok_or_else(|| Error::internal("replay login count", "no count returned"))
+    }
 }
 
 /// Why a spend was refused, from the item as it stood.

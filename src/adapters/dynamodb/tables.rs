@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::items::{EXPIRES_AT, PK, SK};
+use super::items::{AUDIT_EXPIRES_AT, EXPIRES_AT, PK, SK};
 
 fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, String> {
     KeySchemaElement::builder()
@@ -51,7 +51,8 @@ impl Tables {
         Self::new(Client::new(sdk), directory_table, replay_table)
     }
 
-    /// Creates both tables (on demand) and the replay table's TTL. Safe to re-run.
+    /// Creates both tables (on demand) and their TTLs (the replay table's
+    /// records, the directory table's audit records). Safe to re-run.
     pub async fn create(&self) -> Result<(), String> {
         let (client, directory_table, replay_table) = (
             &self.client,
@@ -78,23 +79,29 @@ impl Tables {
             .send()
             .await;
         ignore_existing(replay.map(|_| ()), "create replay table")?;
-        let ttl = TimeToLiveSpecification::builder()
-            .attribute_name(EXPIRES_AT)
-            .enabled(true)
-            .build()
-            .map_err(|e| format!("ttl: {e}"))?;
-        let result = client
-            .update_time_to_live()
-            .table_name(replay_table)
-            .time_to_live_specification(ttl)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Re-running: DynamoDB refuses to enable TTL twice.
-            Err(e) if format!("{}", DisplayErrorContext(&e)).contains("already enabled") => Ok(()),
-            Err(e) => Err(format!("enable TTL: {}", DisplayErrorContext(e))),
-        }
+        enable_ttl(client, replay_table, EXPIRES_AT).await?;
+        // Only audit records carry this attribute: nothing else expires.
+        enable_ttl(client, directory_table, AUDIT_EXPIRES_AT).await
+    }
+}
+
+async fn enable_ttl(client: &Client, table: &str, attribute: &str) -> Result<(), String> {
+    let ttl = TimeToLiveSpecification::builder()
+        .attribute_name(attribute)
+        .enabled(true)
+        .build()
+        .map_err(|e| format!("ttl: {e}"))?;
+    let result = client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(ttl)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        // Re-running: DynamoDB refuses to enable TTL twice.
+        Err(e) if format!("{}", DisplayErrorContext(&e)).contains("already enabled") => Ok(()),
+        Err(e) => Err(format!("enable TTL on {table}: {}", DisplayErrorContext(e))),
     }
 }
 

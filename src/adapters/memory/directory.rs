@@ -42,6 +42,8 @@ pub(super) struct Store {
     pub(super) assignments: HashMap<UserId, BTreeMap<AssignmentId, Assignment>>,
     permissions: HashMap<PermissionId, Permission>,
     tokens: HashMap<TokenId, TokenEntry>,
+    /// A service account's limits item, when one is set.
+    limits: HashMap<UserId, crate::domain::limits::ServiceAccountLimits>,
 }
 
 /// Everything the directory holds at one instant; equal snapshots taken
@@ -64,6 +66,21 @@ impl MemoryDirectory {
     /// Makes the next `call` fail with `Error::Internal`.
     pub fn fail_next(&self, call: DirectoryCall) {
         self.faults.arm(call);
+    }
+
+    /// Sets (or, with none, clears) a service account's limits, as the
+    /// operator CLI does.
+    pub fn set_limits(
+        &self,
+        user_id: &UserId,
+        limits: crate::domain::limits::ServiceAccountLimits,
+    ) {
+        let mut store = lock(&self.store);
+        if limits.is_none() {
+            store.limits.remove(user_id);
+        } else {
+            store.limits.insert(user_id.clone(), limits);
+        }
     }
 
     pub fn snapshot(&self) -> DirectorySnapshot {
@@ -171,6 +188,7 @@ impl Directory for MemoryDirectory {
                 .unwrap_or_default(),
             operations,
             token: store.token_state(token_id, user_id),
+            limits: store.limits.get(user_id).cloned().unwrap_or_default(),
         })
     }
 

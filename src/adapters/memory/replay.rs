@@ -20,6 +20,7 @@ pub enum ReplayCall {
     TakeChallenge,
     PutUserAction,
     SpendUserAction,
+    CountLogin,
 }
 
 /// A user action token and, once spent, when.
@@ -35,6 +36,8 @@ struct Store {
     nonces: HashMap<SecretDigest, UnixTime>,
     challenges: HashMap<SecretDigest, ChallengeRecord>,
     user_actions: HashMap<SecretDigest, UserActionEntry>,
+    /// (account, window start) -> delegated login attempts counted.
+    login_windows: HashMap<(UserId, UnixTime), u64>,
 }
 
 /// Single-use records in memory. Clones share one store.
@@ -159,5 +162,17 @@ impl ReplayStore for MemoryReplay {
         }
         entry.spent_at = Some(now);
         Ok(Spend::Spent)
+    }
+
+    /// `ADD #c :one` under the lock: every attempt gets its own count.
+    async fn count_login(&self, account: &UserId, window: UnixTime) -> Result<u64, Error> {
+        self.faults.check(ReplayCall::CountLogin)?;
+        let mut store = lock(&self.store);
+        let count = store
+            .login_windows
+            .entry((account.clone(), window))
+            .or_insert(0);
+        *count += 1;
+        Ok(*count)
     }
 }

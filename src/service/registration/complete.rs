@@ -269,6 +269,7 @@ mod tests {
             credentials: Vec::new(),
             operations: HashSet::new(),
             token,
+            limits: Default::default(),
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod action;
 mod decision;
+mod limits;
 mod login_order;
 mod login_success;
 mod spend;

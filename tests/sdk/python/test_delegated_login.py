@@ -95,6 +95,21 @@ def test_errors_surface_as_dfns_errors():
     assert login_error(FIXTURE["accounts"]["revoked"], users["endUser"]["username"]) == (401, "Not Authorized.")
 
 
+def test_over_the_logins_per_minute_limit(jwks):
+    limited = FIXTURE["accounts"][FIXTURE["limited"]["python"]]
+    user = FIXTURE["users"]["endUser"]
+    token = client(limited).auth.delegated_login(body={"username": user["username"]})["token"]
+    assert_token(token, user, limited, jwks)
+    expected = (429, "too many delegated logins for this service account")
+    try:
+        # Two logins straddling a minute's edge fall in two windows: then a third is over.
+        client(limited).auth.delegated_login(body={"username": user["username"]})
+    except DfnsError as e:
+        assert (e.status_code, e.message) == expected
+        return
+    assert login_error(limited, user["username"]) == expected
+
+
 def test_reused_user_action():
     account = FIXTURE["accounts"]["P256"]
     api = delegated(account)

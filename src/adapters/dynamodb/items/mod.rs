@@ -5,10 +5,14 @@
 //! `directory`: orgs, identities, credentials, permissions, assignments,
 //! tokens. `replay`: nonces, challenges, user actions.
 
+mod audit;
 mod directory;
+mod limits;
 mod replay;
 
+pub use audit::*;
 pub use directory::*;
+pub use limits::*;
 pub use replay::*;
 
 use std::collections::HashMap;
@@ -121,6 +125,7 @@ pub enum PartitionItem {
     Profile,
     Credential,
     Assignment,
+    Limits,
     Other,
 }
 
@@ -128,6 +133,7 @@ impl PartitionItem {
     pub fn of(item: &Item) -> Self {
         match item.get(SK).and_then(|v| v.as_s().ok()).map(String::as_str) {
             Some(PROFILE_SK) => PartitionItem::Profile,
+            Some(limits::LIMITS_SK) => PartitionItem::Limits,
             Some(sk) if sk.starts_with(CREDENTIAL_PREFIX) => PartitionItem::Credential,
             Some(sk) if sk.starts_with(ASSIGNMENT_PREFIX) => PartitionItem::Assignment,
             _ => PartitionItem::Other,
