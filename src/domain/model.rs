@@ -63,6 +63,10 @@ pub struct Identity {
     /// Tokens of this identity issued at or before this instant are
     /// refused (logout of all sessions, deactivation): no token list needed.
     pub cut_off: Option<UnixTime>,
+    /// For a service account: delegated tokens naming it as actor
+    /// (`act.sub`) issued at or before this instant are refused
+    /// (deactivation, archiving, revocation of any of its tokens).
+    pub actor_cut_off: Option<UnixTime>,
     /// The stored revision this value was read at: a save is refused when
     /// another write moved it since, so no write undoes another.
     pub revision: u64,
@@ -89,6 +93,7 @@ impl Identity {
             external_id: None,
             is_sso_required: false,
             cut_off: None,
+            actor_cut_off: None,
             revision: 0,
         }
     }
@@ -96,6 +101,22 @@ impl Identity {
     /// True when a token issued at `issued_at` was cut off.
     pub fn is_cut_off(&self, issued_at: UnixTime) -> bool {
         self.cut_off.is_some_and(|c| issued_at <= c)
+    }
+
+    /// True when a token naming this identity as its actor, issued at
+    /// `issued_at`, was cut off.
+    pub fn is_actor_cut_off(&self, issued_at: UnixTime) -> bool {
+        self.actor_cut_off.is_some_and(|c| issued_at <= c)
+    }
+
+    /// The `iat` of a delegated token this service account obtains, for a
+    /// user whose own `issue_time` is `t`: after the actor cut-off, so
+    /// that a token obtained right after a revocation works.
+    pub fn actor_issue_time(&self, t: UnixTime) -> UnixTime {
+        match self.actor_cut_off {
+            Some(c) if t <= c => c.plus_secs(1),
+            _ => t,
+        }
     }
 
     /// The `iat` of a token issued now: after the cut-off, so that a
@@ -244,6 +265,9 @@ pub struct Caller {
     pub token_kind: TokenKind,
     /// The token's `iat`, against the identity's cut-off.
     pub issued_at: UnixTime,
+    /// The service account that obtained the token (`act.sub`), whose
+    /// actor cut-off it is also checked against.
+    pub actor: Option<UserId>,
 }
 
 #[cfg(test)]

@@ -114,6 +114,7 @@ mod tests {
             token_id: TokenId::parse(&format!("to-01jtb-imrht-{n:016}")).unwrap(),
             token_kind: TokenKind::ServiceAccount,
             issued_at: crate::domain::time::UnixTime::from_secs(100),
+            actor: None,
         }
     }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::ids::{TokenId, UserId};
+use crate::domain::ids::TokenId;
 use crate::domain::model::{Identity, TokenKind};
 use crate::domain::permissions::{self, Capability, USERS_DELEGATE};
 use crate::domain::ports::{Directory, ReplayStore, Signer, Spend};
@@ -80,7 +80,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
 
         // 11: the one KMS call.
         let token = self
-            .issue_login_token(&target, Some(&identity.user_id), pre.now, decision)
+            .issue_login_token(&target, Some(identity), pre.now, decision)
             .await?;
         Ok(LoginResponse { token })
     }
@@ -91,7 +91,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     pub(crate) async fn issue_login_token(
         &self,
         user: &Identity,
-        actor: Option<&UserId>,
+        actor: Option<&Identity>,
         now: UnixTime,
         decision: &mut Decision,
     ) -> Result<Redacted<String>, Error> {
@@ -102,12 +102,18 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             username: user.username.as_str(),
             kind: TokenKind::Token,
             token_id: token_id.as_str(),
-            actor: actor.map(UserId::as_str),
+            actor: actor.map(|a| a.user_id.as_str()),
+        };
+        // After the user's cut-off and, when obtained by a service
+        // account, after that account's actor cut-off.
+        let issued_at = match actor {
+            Some(a) => a.actor_issue_time(user.issue_time(now)),
+            None => user.issue_time(now),
         };
         let claims = build_claims(
             &self.settings.issuer,
             &subject,
-            user.issue_time(now).as_secs(),
+            issued_at.as_secs(),
             self.settings.delegated_token_ttl_secs,
         );
         let input = signing_input(self.signer.key_id(), &claims);

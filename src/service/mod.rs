@@ -4,6 +4,7 @@
 mod action;
 mod caller;
 pub mod input;
+mod introspect;
 pub mod lifecycle;
 mod login;
 mod logout;
@@ -12,6 +13,7 @@ pub mod registration;
 mod tests;
 mod users;
 
+pub use introspect::{introspection_answer, parse_introspection_body};
 pub use login::parse_login_body;
 pub use logout::{parse_logout_body, LogoutResponse};
 

@@ -6,10 +6,12 @@
 mod support;
 
 mod action;
+mod cascade;
 mod cli;
 mod events;
 mod faults;
 mod hostile;
+mod introspect;
 mod login;
 mod logout;
 mod logs;

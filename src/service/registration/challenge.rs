@@ -120,7 +120,8 @@ where
         // 11: a fresh challenge, replacing any earlier one, and its token.
         let token_id = TokenId::new_issued();
         let challenge = new_opaque_token();
-        let issued_at = target.issue_time(pre.now);
+        // After the user's cut-off and the service account's actor cut-off.
+        let issued_at = identity.actor_issue_time(target.issue_time(pre.now));
         let claims = temp_token_claims(
             &self.settings.issuer,
             &target,

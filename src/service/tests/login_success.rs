@@ -38,6 +38,7 @@ async fn the_issued_token_verifies_and_names_its_actor() {
             token_id: jti.clone(),
             token_kind: TokenKind::Token,
             issued_at: caller.as_ref().expect("verifies").issued_at,
+            actor: Some(org.sa.id().clone()),
         };
         assert_eq!(caller, Ok(expected));
         let issued_at = caller.expect("verifies").issued_at.as_secs();
