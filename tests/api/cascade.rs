@@ -267,3 +267,82 @@ async fn a_nonce_is_its_callers_own() {
     })
     .await;
 }
+
+/// Whether the replay table holds `caller`'s nonce `nonce`.
+async fn nonce_recorded(stack: &Stack, caller: &str, nonce: &str) -> bool {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let doc: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(nonce).unwrap()).unwrap();
+    let uuid = doc["uuid"].as_str().unwrap();
+    let digest = delegated_login::domain::secret::digest_hex(uuid.as_bytes());
+    let pk = format!("NONCE#{caller}#{digest}");
+    aws_sdk_dynamodb::Client::new(&stack.sdk)
+        .get_item()
+        .table_name(REPLAY_TABLE)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .is_some()
+}
+
+#[tokio::test]
+async fn a_refused_caller_records_no_nonce() {
+    // On the heap: the whole flow is too large a future for a test thread.
+    Box::pin(async {
+        let stack = Stack::start().await;
+        let (org, other) = setup(&stack).await;
+        let user = session(&stack, &org.sa, &org.employee, &org.employee_id).await;
+        let init = |account: &Account, n: String| {
+            let bearer = format!("Bearer {}", account.info.token);
+            let stack = &stack;
+            async move {
+                let body = json!({
+                    "userActionPayload": "{}",
+                    "userActionHttpMethod": "POST",
+                    "userActionHttpPath": LOGIN,
+                    "userActionServerKind": "Api",
+                })
+                .to_string();
+                let headers = [
+                    ("Authorization", bearer.as_str()),
+                    ("X-DFNS-NONCE", n.as_str()),
+                ];
+                stack
+                    .send("POST", "/auth/action/init", &headers, Some(&body))
+                    .await
+            }
+        };
+        // A valid caller's nonce is recorded under its own id.
+        let n = nonce();
+        assert_eq!(init(&other, n.clone()).await.status, 200);
+        assert!(nonce_recorded(&stack, &other.info.user_id, &n).await);
+
+        // A revoked service account token, and a delegated token cut off
+        // with it: refused, and their nonces never written.
+        stack
+            .admin
+            .revoke_token(&org.sa.info.token_id)
+            .await
+            .unwrap();
+        for (account, id) in [(&org.sa, &org.sa.info.user_id), (&user, &org.employee_id)] {
+            let n = nonce();
+            init(account, n.clone())
+                .await
+                .assert_error(401, "Not Authorized.");
+            assert!(!nonce_recorded(&stack, id, &n).await);
+        }
+        // A deactivated user's token too.
+        let end_user = session(&stack, &other, &org.end_user, &org.end_user_id).await;
+        stack.admin.deactivate_user(&org.end_user_id).await.unwrap();
+        let n = nonce();
+        init(&end_user, n.clone())
+            .await
+            .assert_error(401, "Not Authorized.");
+        assert!(!nonce_recorded(&stack, &org.end_user_id, &n).await);
+    })
+    .await;
+}

@@ -37,12 +37,13 @@ async fn a_login_is_one_dynamodb_stage_and_one_kms_sign() {
     let get =
         |c: &std::collections::HashMap<String, usize>, op: &str| c.get(op).copied().unwrap_or(0);
 
-    // The login itself: caller query, token read, nonce put, user action
+    // The login itself: caller query, token read, nonce write (one
+    // transaction, conditioned on the caller's records), user action
     // spend, target read; then one Sign. Nothing else.
     let expected = [
         ("Query", 1),
         ("GetItem", 2),
-        ("PutItem", 1),
+        ("TransactWriteItems", 1),
         ("UpdateItem", 1),
         ("Sign", 1),
     ];
@@ -145,7 +146,7 @@ async fn dynamodb_throttled_slow_or_dropped_is_a_bounded_500() {
     let client = Client::new(&stack, &org.sa);
     let body = json!({ "username": org.end_user }).to_string();
     let cases = [
-        ("PutItem", Fault::Throttle),
+        ("TransactWriteItems", Fault::Throttle),
         ("UpdateItem", Fault::Drop),
         ("Query", Fault::Delay(Duration::from_secs(5))),
         ("GetItem", Fault::Throttle),
@@ -170,12 +171,12 @@ async fn a_failed_nonce_write_issues_no_token_and_the_nonce_stays_usable() {
         ("X-DFNS-USERACTION", ua),
     ];
     let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    proxy.set_fault("PutItem", Some(Fault::Throttle));
+    proxy.set_fault("TransactWriteItems", Some(Fault::Throttle));
     stack
         .send("POST", LOGIN, &headers, Some(&body))
         .await
         .assert_error(500, "Internal Server Error");
-    proxy.set_fault("PutItem", None);
+    proxy.set_fault("TransactWriteItems", None);
     // The nonce was never recorded, so it is not "already used"; the user
     // action was spent in the same stage, so the retry stops there.
     stack

@@ -26,6 +26,7 @@
 mod actors;
 mod directory;
 mod items;
+mod nonce;
 mod registration;
 mod replay;
 mod sessions;

@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::Client;
 use super::items::*;
 use super::store_error;
 use crate::domain::ids::UserId;
+use crate::domain::model::Caller;
 use crate::domain::ports::{ChallengeRecord, ReplayStore, Spend, UserActionRecord};
 use crate::domain::secret::SecretDigest;
 use crate::domain::time::UnixTime;
@@ -57,6 +58,27 @@ pub(super) fn time(t: UnixTime) -> AttributeValue {
 }
 
 impl ReplayStore for DynamoReplayStore {
+    /// One transaction with conditions on the caller's records when the
+    /// store knows the directory table; a plain conditional put otherwise.
+    async fn record_caller_nonce(
+        &self,
+        caller: &Caller,
+        key: &SecretDigest,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<bool, Error> {
+        match &self.directory_table {
+            Some(directory) => {
+                self.record_caller_nonce_at_once(directory, caller, key, expires_at, now)
+                    .await
+            }
+            None => {
+                self.record_nonce(&caller.user_id, key, expires_at, now)
+                    .await
+            }
+        }
+    }
+
     async fn record_nonce(
         &self,
         caller: &UserId,

@@ -136,6 +136,10 @@ impl IdentityItem {
         Ok((ACTOR_CUT_OFF, value))
     }
 
+    /// The attributes a condition on a token's validity reads.
+    pub const CUT_OFF: &'static str = CUT_OFF;
+    pub const ACTOR_CUT_OFF: &'static str = ACTOR_CUT_OFF;
+
     /// The attribute every change moves.
     pub const REVISION: &'static str = "revision";
 
