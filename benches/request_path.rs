@@ -72,6 +72,15 @@ impl Directory for MemoryDirectory {
         })
     }
 
+    async fn actor(&self, _: &UserId) -> Result<Option<Identity>, Error> {
+        Ok(Some(identity(
+            SA,
+            "backend",
+            UserKind::CustomerEmployee,
+            true,
+        )))
+    }
+
     async fn user_by_username(
         &self,
         _: &OrgId,
@@ -93,6 +102,7 @@ struct MemoryReplay;
 impl ReplayStore for MemoryReplay {
     async fn record_nonce(
         &self,
+        _: &UserId,
         _: &SecretDigest,
         _: UnixTime,
         _: UnixTime,

@@ -128,6 +128,21 @@ impl Admin {
         self.set_active(user_id, true).await
     }
 
+    /// Archives a user or service account for good: its tokens stop
+    /// working and, for a service account, so do the delegated tokens it
+    /// obtained. Idempotent.
+    pub async fn archive_user(&self, user_id: &str) -> Result<(), AdminError> {
+        let id = parse(user_id, "user", UserId::parse)?;
+        let identity = self.identity(&id).await?;
+        if identity.archived {
+            return Ok(());
+        }
+        self.directory
+            .save_identity(&lifecycle::archived(identity, UnixMillis::now()))
+            .await
+            .map_err(|e| AdminError::from_write(e, &format!("user {user_id}")))
+    }
+
     async fn set_active(&self, user_id: &str, active: bool) -> Result<(), AdminError> {
         let id = parse(user_id, "user", UserId::parse)?;
         let identity = self.identity(&id).await?;
@@ -343,14 +358,15 @@ impl Admin {
         Ok(assignment.assignment_id.to_string())
     }
 
-    /// Revokes a token by id. Service account tokens (`to-`) must exist;
-    /// an issued login token (`uj-`) gets a revocation record.
+    /// Revokes a token by id. Service account tokens (`to-`) must exist,
+    /// and their revocation also cuts off every delegated token their
+    /// account obtained; an issued login token (`uj-`) gets a revocation
+    /// record.
     pub async fn revoke_token(&self, token_id: &str) -> Result<(), AdminError> {
         let id = TokenId::parse(token_id).ok_or_else(|| {
             AdminError::Invalid(format!("token {token_id:?} is not a valid token id"))
         })?;
-        self.directory
-            .revoke_token(&id)
+        lifecycle::revoke_token(&self.directory, &id, UnixMillis::now())
             .await
             .map_err(|e| AdminError::from_write(e, &format!("token {token_id}")))
     }

@@ -114,6 +114,12 @@ enum UserCommand {
         #[arg(long)]
         user_id: String,
     },
+    /// Archive a user or service account for good (a service account's
+    /// delegated tokens stop working too).
+    Archive {
+        #[arg(long)]
+        user_id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -312,6 +318,12 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
         } => {
             admin.activate_user(&user_id).await?;
             json!({ "userId": user_id, "status": "Active" })
+        }
+        Command::User {
+            command: UserCommand::Archive { user_id },
+        } => {
+            admin.archive_user(&user_id).await?;
+            json!({ "userId": user_id, "status": "Archived" })
         }
         Command::ServiceAccount {
             command:

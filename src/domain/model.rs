@@ -63,6 +63,10 @@ pub struct Identity {
     /// Tokens of this identity minted at or before this instant are
     /// refused (logout of all sessions, deactivation): no token list needed.
     pub cut_off: Option<UnixMillis>,
+    /// For a service account: delegated tokens naming it as actor
+    /// (`act.sub`) minted at or before this instant are refused
+    /// (deactivation, archiving, revocation of any of its tokens).
+    pub actor_cut_off: Option<UnixMillis>,
     /// The stored revision this value was read at: a save is refused when
     /// another write moved it since, so no write undoes another.
     pub revision: u64,
@@ -89,6 +93,7 @@ impl Identity {
             external_id: None,
             is_sso_required: false,
             cut_off: None,
+            actor_cut_off: None,
             revision: 0,
         }
     }
@@ -96,6 +101,22 @@ impl Identity {
     /// True when a token minted at `minted` was cut off.
     pub fn is_cut_off(&self, minted: UnixMillis) -> bool {
         self.cut_off.is_some_and(|c| minted <= c)
+    }
+
+    /// True when a token naming this identity as its actor, minted at
+    /// `minted`, was cut off.
+    pub fn is_actor_cut_off(&self, minted: UnixMillis) -> bool {
+        self.actor_cut_off.is_some_and(|c| minted <= c)
+    }
+
+    /// When a delegated token this service account obtains is minted, for
+    /// a user whose own `mint_time` is `t`: after the actor cut-off too, so
+    /// that a token obtained right after a revocation works.
+    pub fn actor_mint_time(&self, t: UnixMillis) -> UnixMillis {
+        match self.actor_cut_off {
+            Some(c) if t <= c => c.plus_millis(1),
+            _ => t,
+        }
     }
 
     /// When a token minted now is minted: after the cut-off, even in the
@@ -249,6 +270,9 @@ pub struct Caller {
     /// When it was minted, to the millisecond, against the identity's
     /// cut-off (see `bearer::minted_at`).
     pub minted_at: UnixMillis,
+    /// The service account that obtained the token (`act.sub`), whose
+    /// actor cut-off it is also checked against.
+    pub actor: Option<UserId>,
 }
 
 #[cfg(test)]

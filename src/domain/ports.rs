@@ -5,7 +5,7 @@ use std::future::Future;
 
 use crate::domain::ids::{OrgId, PermissionId, TokenId, UserId};
 use crate::domain::model::{
-    Assignment, CallerRecord, Credential, Identity, Org, Permission, TokenRecord, UserKind,
+    Assignment, Caller, CallerRecord, Credential, Identity, Org, Permission, TokenRecord, UserKind,
 };
 use crate::domain::secret::{Redacted, SecretDigest};
 use crate::domain::time::{UnixMillis, UnixTime};
@@ -21,6 +21,13 @@ pub trait Directory: Send + Sync {
         user_id: &UserId,
         token_id: &TokenId,
     ) -> impl Future<Output = Result<CallerRecord, Error>> + Send;
+
+    /// The profile of the service account a token names as its actor
+    /// (`act.sub`), for its actor cut-off; read in the caller's stage.
+    fn actor(
+        &self,
+        actor_id: &UserId,
+    ) -> impl Future<Output = Result<Option<Identity>, Error>> + Send;
 
     /// A user (not a service account) of `org_id`, by exact username.
     fn user_by_username(
@@ -143,6 +150,23 @@ pub trait DirectoryWriter: Send + Sync {
         token_id: &TokenId,
     ) -> impl Future<Output = Result<(), WriteError>> + Send;
 
+    /// The identity a service account token on record belongs to.
+    fn token_owner(
+        &self,
+        token_id: &TokenId,
+    ) -> impl Future<Output = Result<Option<UserId>, Error>> + Send;
+
+    /// Revokes the service account token `token_id` of `owner` and sets
+    /// the owner's actor cut-off, together: refused with `TokenMissing`
+    /// when the token is not on record as the owner's, `IdentityMissing`
+    /// when the owner is gone.
+    fn revoke_actor_token(
+        &self,
+        owner: &UserId,
+        token_id: &TokenId,
+        actor_cut_off: UnixMillis,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
     /// Logout: revokes the login token `token_id` of `identity` and, with
     /// `cut_off`, refuses every token of the identity issued at or before
     /// it. The default takes two writes; a store that can should override
@@ -226,12 +250,31 @@ pub enum Spend {
 /// write, so that of two concurrent uses exactly one succeeds.
 pub trait ReplayStore: Send + Sync {
     /// Records a nonce; `false` when it is already recorded and unexpired.
+    /// Nonces are the caller's own: recorded under `caller`, so that one
+    /// caller never burns another's.
     fn record_nonce(
         &self,
+        caller: &UserId,
         key: &SecretDigest,
         expires_at: UnixTime,
         now: UnixTime,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// Records `caller`'s nonce only while the token `caller` presents is
+    /// valid (identity active and not cut off, token not revoked, actor not
+    /// cut off), so that a request of a revoked token burns nothing; `false`
+    /// when the nonce is already recorded, `Error::NotAuthorized` when the
+    /// caller was refused. The default records it without that condition:
+    /// the caller read of the same stage still refuses such a caller.
+    fn record_caller_nonce(
+        &self,
+        caller: &Caller,
+        key: &SecretDigest,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> impl Future<Output = Result<bool, Error>> + Send {
+        self.record_nonce(&caller.user_id, key, expires_at, now)
+    }
 
     fn put_challenge(
         &self,

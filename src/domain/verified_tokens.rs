@@ -115,6 +115,7 @@ mod tests {
             token_kind: TokenKind::ServiceAccount,
             issued_at: crate::domain::time::UnixTime::from_secs(100),
             minted_at: crate::domain::time::UnixMillis::from_millis(100_000),
+            actor: None,
         }
     }
 

@@ -17,8 +17,11 @@ pub fn event_of(route: Route) -> Option<AuditEvent> {
         Route::DeactivateUser => AuditEvent::UserDeactivate,
         Route::ArchiveUser => AuditEvent::UserArchive,
         Route::Logout => AuditEvent::Logout,
-        Route::ActionInit | Route::Action | Route::Jwks | Route::ListUsers | Route::GetUser => {
-            return None
-        }
+        Route::ActionInit
+        | Route::Action
+        | Route::Jwks
+        | Route::ListUsers
+        | Route::GetUser
+        | Route::Introspect => return None,
     })
 }

@@ -26,6 +26,7 @@ pub enum Route {
     RegistrationRestart,
     Registration,
     RegistrationEndUser,
+    Introspect,
 }
 
 impl Route {
@@ -47,6 +48,7 @@ impl Route {
             Route::RegistrationRestart => "POST /auth/registration/delegated/restart",
             Route::Registration => "POST /auth/registration",
             Route::RegistrationEndUser => "POST /auth/registration/enduser",
+            Route::Introspect => "POST /auth/token/introspect",
         }
     }
 
@@ -74,6 +76,7 @@ fn routes_of(path: &str) -> Option<&'static [(&'static str, Route)]> {
         ["auth", "registration", "delegated", "restart"] => &[("POST", Route::RegistrationRestart)],
         ["auth", "registration", "enduser"] => &[("POST", Route::RegistrationEndUser)],
         [".well-known", "jwks.json"] => &[("GET", Route::Jwks)],
+        ["auth", "token", "introspect"] => &[("POST", Route::Introspect)],
         ["auth", "users"] => &[("GET", Route::ListUsers), ("POST", Route::CreateUser)],
         // The id is parsed by the use case, after the checks that come first.
         ["auth", "users", id] if !id.is_empty() => &[
@@ -123,6 +126,7 @@ where
             json(Box::pin(service.register_end_user(req, decision)).await)
         }
         Route::Jwks => Ok(response::public_json(&service.jwks())),
+        Route::Introspect => json(Box::pin(service.introspect(req, decision)).await),
         Route::ListUsers => json(Box::pin(service.list_users(req, decision)).await),
         Route::CreateUser => json(Box::pin(service.create_user(req, decision)).await),
         Route::GetUser => json(Box::pin(service.get_user(req, decision)).await),
@@ -183,6 +187,7 @@ mod tests {
             ),
             ("/auth/registration", Route::Registration),
             ("/auth/registration/enduser", Route::RegistrationEndUser),
+            ("/auth/token/introspect", Route::Introspect),
         ] {
             assert_eq!(route("POST", path), Ok(expected));
             assert_eq!(expected.name(), format!("POST {path}"));

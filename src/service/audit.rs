@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use crate::domain::audit::{now_micros, AuditEvent, AuditOutcome, AuditRecord, AuditSink};
-use crate::domain::ids::TokenId;
 use crate::domain::model::Identity;
 use crate::domain::ports::{Directory, ReplayStore, Signer};
 use crate::domain::secret::Redacted;
-use crate::domain::time::{UnixMillis, UnixTime};
+use crate::domain::time::UnixTime;
 use crate::error::Error;
+use crate::service::login::mint_login_token_id;
 use crate::service::{ApiRequest, AuthService, Decision};
 
 impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
@@ -32,8 +32,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         now: UnixTime,
         decision: &mut Decision,
     ) -> Result<Redacted<String>, Error> {
-        // Minted after the user's cut-off; `iat` stays the true second.
-        let token_id = TokenId::new_issued_at(target.mint_time(UnixMillis::now()));
+        let token_id = mint_login_token_id(target, Some(actor));
         let record = AuditRecord {
             org_id: actor.org_id.clone(),
             at_micros: now_micros(),

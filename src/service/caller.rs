@@ -65,11 +65,38 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         match &pre.nonce {
             Some(n) => {
                 self.replay
-                    .record_nonce(&n.key, n.expires_at, pre.now)
+                    .record_caller_nonce(&pre.caller, &n.key, n.expires_at, pre.now)
                     .await
             }
             None => Ok(true),
         }
+    }
+
+    /// The profile of the service account a token names as its actor,
+    /// if it names one (read in the caller's stage, for its actor cut-off).
+    pub(crate) async fn read_actor(&self, caller: &Caller) -> Result<Option<Identity>, Error> {
+        match &caller.actor {
+            Some(actor) => self.directory.actor(actor).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The records a bearer token's checks need: its identity's, its
+    /// token id's state and its actor's profile, read concurrently. Boxed:
+    /// the store's futures are large, and the stages that join this with
+    /// other work would otherwise hold them all inline.
+    pub(crate) async fn read_token_records(
+        &self,
+        caller: &Caller,
+    ) -> Result<(CallerRecord, Option<Identity>), Error> {
+        let (record, actor) = Box::pin(async {
+            tokio::join!(
+                self.directory.caller(&caller.user_id, &caller.token_id),
+                self.read_actor(caller)
+            )
+        })
+        .await;
+        Ok((record?, actor?))
     }
 
     /// Runs the caller read, the nonce write and `work` concurrently, then
@@ -82,14 +109,14 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     ) -> Result<(ActiveCaller, T), Error> {
         let stage = async {
             tokio::join!(
-                self.directory
-                    .caller(&pre.caller.user_id, &pre.caller.token_id),
+                self.read_token_records(&pre.caller),
                 self.record_nonce(pre),
                 work
             )
         };
-        let (record, fresh, out) = timed(&mut decision.timings.store_ms, stage).await;
-        let active = check_active(&pre.caller, record?)?;
+        let (records, fresh, out) = timed(&mut decision.timings.store_ms, stage).await;
+        let (record, actor) = records?;
+        let active = check_active(&pre.caller, record, actor.as_ref())?;
         if !fresh? {
             return Err(Error::NonceReused);
         }
@@ -124,9 +151,32 @@ pub(crate) fn require_spent(spend: Result<Spend, Error>) -> Result<(), Error> {
     }
 }
 
+/// A token naming a service account as its actor (`act.sub`) must have
+/// been issued after that account's actor cut-off; the account must be on
+/// record, in the token's org.
+pub(crate) fn check_actor(caller: &Caller, actor: Option<&Identity>) -> Result<(), Error> {
+    let Some(actor_id) = &caller.actor else {
+        return Ok(());
+    };
+    let ok = actor.is_some_and(|a| {
+        &a.user_id == actor_id
+            && a.is_service_account
+            && a.org_id == caller.org_id
+            && !a.is_actor_cut_off(caller.minted_at)
+    });
+    ok.then_some(()).ok_or(Error::NotAuthorized)
+}
+
 /// The identity and the token id a verified token names must still be
-/// active; service account tokens must also be on record.
-fn check_active(caller: &Caller, record: CallerRecord) -> Result<ActiveCaller, Error> {
+/// active; service account tokens must also be on record, and a token
+/// obtained by a service account must not be cut off as its actor's. The
+/// one rule for every bearer token, the introspected ones included.
+pub(crate) fn check_active(
+    caller: &Caller,
+    record: CallerRecord,
+    actor: Option<&Identity>,
+) -> Result<ActiveCaller, Error> {
+    check_actor(caller, actor)?;
     let identity = record
         .identity
         .clone()

@@ -2,7 +2,7 @@
 //! CLI, the users API): creation, activation, deactivation, archiving, and
 //! the cut-off that ends its existing tokens.
 
-use crate::domain::ids::OrgId;
+use crate::domain::ids::{OrgId, TokenId};
 use crate::domain::model::{Identity, UserKind};
 use crate::domain::ports::{DirectoryWriter, Refusal, WriteError};
 use crate::domain::time::UnixMillis;
@@ -37,7 +37,25 @@ pub fn archived(identity: Identity, now: UnixMillis) -> Identity {
         active: false,
         archived: true,
         cut_off: Some(cut_off_at(&identity, now)),
+        actor_cut_off: actor_cut_off_of(&identity, now),
         ..identity
+    }
+}
+
+/// The actor cut-off that refuses every delegated token a service account
+/// obtained up to `now`: `now`, or a millisecond past the previous one when
+/// a token was minted just after it (`Identity::actor_mint_time`). It only
+/// moves forward, and a token obtained afterwards is never refused.
+pub fn actor_cut_off_at(account: &Identity, now: UnixMillis) -> UnixMillis {
+    account.actor_mint_time(now)
+}
+
+/// A deactivated or archived service account's new actor cut-off (users
+/// are never actors: theirs stays as it is).
+fn actor_cut_off_of(identity: &Identity, now: UnixMillis) -> Option<UnixMillis> {
+    match identity.is_service_account {
+        true => Some(actor_cut_off_at(identity, now)),
+        false => identity.actor_cut_off,
     }
 }
 
@@ -50,6 +68,33 @@ pub fn archived(identity: Identity, now: UnixMillis) -> Identity {
 /// through `mint_time`) is never refused.
 pub fn cut_off_at(identity: &Identity, now: UnixMillis) -> UnixMillis {
     identity.mint_time(now)
+}
+
+/// Revokes a token by id. A login token (`uj-`) gets a revocation record;
+/// a service account token (`to-`) must be on record, and its revocation
+/// also cuts off, in the same write, every delegated token its account
+/// obtained so far (a delegated token does not say which of the account's
+/// tokens minted it, so all of them go). Refused with `TokenMissing` for
+/// a `to-` token not on record.
+pub async fn revoke_token<W: DirectoryWriter>(
+    writer: &W,
+    token_id: &TokenId,
+    now: UnixMillis,
+) -> Result<(), WriteError> {
+    if !token_id.is_service_account() {
+        return writer.revoke_token(token_id).await;
+    }
+    let owner = writer
+        .token_owner(token_id)
+        .await?
+        .ok_or(WriteError::Refused(Refusal::TokenMissing))?;
+    let account = writer
+        .identity(&owner)
+        .await?
+        .ok_or(WriteError::Refused(Refusal::IdentityMissing))?;
+    writer
+        .revoke_actor_token(&owner, token_id, actor_cut_off_at(&account, now))
+        .await
 }
 
 /// Activates or deactivates `identity` and returns it as stored.
@@ -86,13 +131,17 @@ fn next_state(
     if identity.active == active {
         return Ok(None);
     }
-    let cut_off = match active {
-        true => identity.cut_off,
-        false => Some(cut_off_at(identity, now)),
+    let (cut_off, actor_cut_off) = match active {
+        true => (identity.cut_off, identity.actor_cut_off),
+        false => (
+            Some(cut_off_at(identity, now)),
+            actor_cut_off_of(identity, now),
+        ),
     };
     Ok(Some(Identity {
         active,
         cut_off,
+        actor_cut_off,
         ..identity.clone()
     }))
 }
@@ -145,6 +194,37 @@ mod tests {
         assert!(on.is_cut_off(T));
         // A token minted at once, in the cut-off's millisecond, is not refused.
         assert!(!on.is_cut_off(on.mint_time(T)));
+    }
+
+    fn service_account() -> Identity {
+        Identity::new(
+            OrgId::mint(),
+            Username::parse("robot").unwrap(),
+            UserKind::CustomerEmployee,
+            true,
+        )
+    }
+
+    #[test]
+    fn deactivating_or_archiving_a_service_account_cuts_off_its_delegated_tokens() {
+        let sa = service_account();
+        let off = next_state(&sa, false, T).unwrap().unwrap();
+        assert_eq!(off.actor_cut_off, Some(T));
+        assert!(off.is_actor_cut_off(T));
+        let on = next_state(&off, true, T).unwrap().unwrap();
+        assert_eq!(on.actor_cut_off, off.actor_cut_off);
+        // Obtained after the cut-off, even in the same millisecond: not refused.
+        assert!(!on.is_actor_cut_off(on.actor_mint_time(T)));
+        let gone = archived(on.clone(), T);
+        assert!(gone.is_actor_cut_off(on.actor_mint_time(T)));
+        // A user's deactivation sets no actor cut-off.
+        assert_eq!(
+            next_state(&user(), false, T)
+                .unwrap()
+                .unwrap()
+                .actor_cut_off,
+            None
+        );
     }
 
     #[test]

@@ -25,6 +25,14 @@ pub struct LoginResponse {
     pub token: Redacted<String>,
 }
 
+/// A login token's id, minted after the user's cut-off and, when a service
+/// account obtains it, after that account's actor cut-off, so that a login
+/// right after a logout or a revocation works; `iat` stays the true second.
+pub(crate) fn mint_login_token_id(user: &Identity, actor: Option<&Identity>) -> TokenId {
+    let minted = user.mint_time(UnixMillis::now());
+    TokenId::new_issued_at(actor.map_or(minted, |a| a.actor_mint_time(minted)))
+}
+
 /// The login body's username. A name no user can have is `None`: it is
 /// answered `User not found` after the earlier checks, like any unknown name.
 pub fn parse_login_body(body: &[u8]) -> Result<Option<Username>, Error> {
@@ -97,12 +105,12 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     pub(crate) async fn issue_login_token(
         &self,
         user: &Identity,
-        actor: Option<&UserId>,
+        actor: Option<&Identity>,
         now: UnixTime,
         decision: &mut Decision,
     ) -> Result<Redacted<String>, Error> {
-        // Minted after the user's cut-off; `iat` stays the true second.
-        let token_id = TokenId::new_issued_at(user.mint_time(UnixMillis::now()));
+        let token_id = mint_login_token_id(user, actor);
+        let actor = actor.map(|a| &a.user_id);
         self.issue_login_token_with(token_id, user, actor, now, decision, async { Ok(()) })
             .await
     }

@@ -5,6 +5,7 @@ mod action;
 mod audit;
 mod caller;
 pub mod input;
+mod introspect;
 pub mod lifecycle;
 mod limits;
 mod login;
@@ -14,6 +15,7 @@ pub mod registration;
 mod tests;
 mod users;
 
+pub use introspect::{introspection_answer, parse_introspection_body};
 pub use login::parse_login_body;
 pub use logout::{parse_logout_body, LogoutResponse};
 

@@ -7,10 +7,12 @@ mod support;
 
 mod action;
 mod audit;
+mod cascade;
 mod cli;
 mod events;
 mod faults;
 mod hostile;
+mod introspect;
 mod limits;
 mod login;
 mod logout;

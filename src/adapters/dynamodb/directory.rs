@@ -125,6 +125,10 @@ impl Directory for DynamoDirectory {
         Ok(caller_record(items?, token?))
     }
 
+    async fn actor(&self, actor_id: &UserId) -> Result<Option<Identity>, Error> {
+        self.actor_profile(actor_id).await
+    }
+
     async fn user_by_username(
         &self,
         org_id: &OrgId,

@@ -20,11 +20,13 @@
 //! credentials and granted operations. The username item repeats the
 //! profile so that a login looks its target up with one read.
 //!
-//! Replay table (`pk`, TTL attribute `expiresAt`): `NONCE#`, `CHALLENGE#`
-//! and `USERACTION#` followed by a SHA-256 digest, and `REGISTRATION#`
-//! followed by a user id (its one pending registration), and
-//! `LOGINS#<userId>#<window start>` (a delegated login counter).
+//! Replay table (`pk`, TTL attribute `expiresAt`): `NONCE#<userId>#`
+//! (the caller's own), `CHALLENGE#` and `USERACTION#` followed by a
+//! SHA-256 digest, `REGISTRATION#` followed by a user id (its one pending
+//! registration), and `LOGINS#<userId>#<window start>` (a delegated login
+//! counter).
 
+mod actors;
 mod audit;
 mod directory;
 mod items;

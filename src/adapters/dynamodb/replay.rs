@@ -59,6 +59,7 @@ pub(super) fn time(t: UnixTime) -> AttributeValue {
 impl ReplayStore for DynamoReplayStore {
     async fn record_nonce(
         &self,
+        caller: &UserId,
         key: &SecretDigest,
         expires_at: UnixTime,
         now: UnixTime,
@@ -68,7 +69,7 @@ impl ReplayStore for DynamoReplayStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(encode(&NonceItem::new(key, expires_at))?))
+            .set_item(Some(encode(&NonceItem::new(caller, key, expires_at))?))
             .condition_expression("attribute_not_exists(pk) OR expiresAt < :now")
             .expression_attribute_values(":now", time(now))
             .send()

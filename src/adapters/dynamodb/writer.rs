@@ -236,6 +236,20 @@ impl DirectoryWriter for DynamoDirectory {
         self.transact(vec![step]).await
     }
 
+    async fn token_owner(&self, token_id: &TokenId) -> Result<Option<UserId>, Error> {
+        self.recorded_owner(token_id).await
+    }
+
+    async fn revoke_actor_token(
+        &self,
+        owner: &UserId,
+        token_id: &TokenId,
+        actor_cut_off: UnixMillis,
+    ) -> Result<(), WriteError> {
+        self.revoke_actor_token_at_once(owner, token_id, actor_cut_off)
+            .await
+    }
+
     async fn end_sessions(
         &self,
         identity: &Identity,

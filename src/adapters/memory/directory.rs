@@ -12,6 +12,7 @@ use crate::domain::model::{
     Assignment, CallerRecord, Credential, Identity, Org, Permission, TokenRecord, TokenState,
 };
 use crate::domain::ports::{Directory, DirectoryWriter, Refusal, WriteError};
+use crate::domain::time::UnixMillis;
 use crate::domain::username::Username;
 use crate::error::Error;
 
@@ -192,6 +193,11 @@ impl Directory for MemoryDirectory {
         })
     }
 
+    async fn actor(&self, actor_id: &UserId) -> Result<Option<Identity>, Error> {
+        self.faults.check(DirectoryCall::Caller)?;
+        Ok(lock(&self.store).profiles.get(actor_id).cloned())
+    }
+
     async fn user_by_username(
         &self,
         org_id: &OrgId,
@@ -315,6 +321,41 @@ impl DirectoryWriter for MemoryDirectory {
                 revoked: true,
             })
             .revoked = true;
+        Ok(())
+    }
+
+    async fn token_owner(&self, token_id: &TokenId) -> Result<Option<UserId>, Error> {
+        Ok(lock(&self.store)
+            .tokens
+            .get(token_id)
+            .and_then(|t| t.record.as_ref())
+            .map(|r| r.user_id.clone()))
+    }
+
+    /// The token must be on record as `owner`'s and the owner's profile
+    /// must exist; both change, or neither.
+    async fn revoke_actor_token(
+        &self,
+        owner: &UserId,
+        token_id: &TokenId,
+        actor_cut_off: UnixMillis,
+    ) -> Result<(), WriteError> {
+        let mut store = lock(&self.store);
+        let owned = store
+            .tokens
+            .get(token_id)
+            .and_then(|t| t.record.as_ref())
+            .is_some_and(|r| &r.user_id == owner);
+        require(owned, Refusal::TokenMissing)?;
+        let profile = store
+            .profiles
+            .get_mut(owner)
+            .ok_or(WriteError::Refused(Refusal::IdentityMissing))?;
+        profile.actor_cut_off = Some(actor_cut_off);
+        profile.revision += 1;
+        if let Some(t) = store.tokens.get_mut(token_id) {
+            t.revoked = true;
+        }
         Ok(())
     }
 

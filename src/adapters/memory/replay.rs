@@ -32,8 +32,8 @@ struct UserActionEntry {
 
 #[derive(Debug, Default)]
 struct Store {
-    /// Nonce digest -> until when it stays recorded.
-    nonces: HashMap<SecretDigest, UnixTime>,
+    /// (Caller, nonce digest) -> until when it stays recorded.
+    nonces: HashMap<(UserId, SecretDigest), UnixTime>,
     challenges: HashMap<SecretDigest, ChallengeRecord>,
     user_actions: HashMap<SecretDigest, UserActionEntry>,
     /// (account, window start) -> delegated login attempts counted.
@@ -82,16 +82,18 @@ impl ReplayStore for MemoryReplay {
     /// (`attribute_not_exists(pk) OR expiresAt < :now`).
     async fn record_nonce(
         &self,
+        caller: &UserId,
         key: &SecretDigest,
         expires_at: UnixTime,
         now: UnixTime,
     ) -> Result<bool, Error> {
         self.faults.check(ReplayCall::RecordNonce)?;
         let mut store = lock(&self.store);
-        if store.nonces.get(key).is_some_and(|until| *until >= now) {
+        let key = (caller.clone(), key.clone());
+        if store.nonces.get(&key).is_some_and(|until| *until >= now) {
             return Ok(false);
         }
-        store.nonces.insert(key.clone(), expires_at);
+        store.nonces.insert(key, expires_at);
         Ok(true)
     }
 

@@ -24,6 +24,8 @@ pub const DELEGATED_REGISTER: &str = "Auth:Delegated:Register";
 pub const USERS_ACTIVATE: &str = "Auth:Users:Activate";
 pub const USERS_DEACTIVATE: &str = "Auth:Users:Deactivate";
 pub const USERS_DELETE: &str = "Auth:Users:Delete";
+/// Token introspection (RFC 7662), for service accounts only.
+pub const TOKENS_INTROSPECT: &str = "Auth:Tokens:Introspect";
 
 /// Longest operation name a permission may hold.
 pub const MAX_OPERATION_LEN: usize = 128;

@@ -119,7 +119,10 @@ where
         check_state(&target, body.kind)?; // 10
 
         // 11: a fresh challenge, replacing any earlier one, and its token.
-        let token_id = TokenId::new_issued_at(target.mint_time(UnixMillis::now()));
+        // Minted after the user's cut-off and the service account's actor
+        // cut-off; `iat` stays the true second.
+        let minted = identity.actor_mint_time(target.mint_time(UnixMillis::now()));
+        let token_id = TokenId::new_issued_at(minted);
         let challenge = new_opaque_token();
         let issued_at = pre.now;
         let claims = temp_token_claims(

@@ -23,7 +23,7 @@ use crate::domain::secret::Redacted;
 use crate::domain::time::UnixTime;
 use crate::domain::username::Username;
 use crate::error::Error;
-use crate::service::caller::{ActiveCaller, Preflight};
+use crate::service::caller::{check_actor, ActiveCaller, Preflight};
 use crate::service::{timed, ApiRequest, AuthService, Decision};
 
 #[derive(Debug, Serialize)]
@@ -87,7 +87,8 @@ impl Registered {
 
 /// A temporary token is the only bearer registration takes: its user must
 /// be an active user of its org that has not registered, not cut off, and
-/// the token not revoked.
+/// the token not revoked (and, like every bearer, not cut off as its
+/// actor's: `check_actor`).
 fn check_temp(caller: &Caller, record: CallerRecord) -> Result<ActiveCaller, Error> {
     let identity = record
         .identity
@@ -228,14 +229,15 @@ impl<D: Directory, R: ReplayStore + RegistrationStore, S: Signer> AuthService<D,
     ) -> Result<(ActiveCaller, RegistrationRecord), Error> {
         let stage = async {
             tokio::join!(
-                self.directory
-                    .caller(&pre.caller.user_id, &pre.caller.token_id),
+                self.read_token_records(&pre.caller),
                 self.record_nonce(pre),
                 self.replay.registration(&pre.caller.user_id)
             )
         };
-        let (record, fresh, pending) = timed(&mut decision.timings.store_ms, stage).await;
-        let active = check_temp(&pre.caller, record?)?;
+        let (records, fresh, pending) = timed(&mut decision.timings.store_ms, stage).await;
+        let (record, actor) = records?;
+        check_actor(&pre.caller, actor.as_ref())?;
+        let active = check_temp(&pre.caller, record)?;
         let pending = pending?
             .filter(|p| p.admits(&pre.caller.token_id, pre.now))
             .ok_or(Error::NotAuthorized)?;
@@ -260,6 +262,7 @@ mod tests {
             token_kind: kind,
             issued_at: UnixTime::from_secs(1_000),
             minted_at: crate::domain::time::UnixMillis::from_millis(1_000_000),
+            actor: None,
         }
     }
 

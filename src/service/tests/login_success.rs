@@ -39,6 +39,7 @@ async fn the_issued_token_verifies_and_names_its_actor() {
             token_kind: TokenKind::Token,
             issued_at: caller.as_ref().expect("verifies").issued_at,
             minted_at: jti.minted_at().expect("a timed id"),
+            actor: Some(org.sa.id().clone()),
         };
         assert_eq!(caller, Ok(expected));
         let issued_at = caller.expect("verifies").issued_at.as_secs();

@@ -16,6 +16,8 @@ use crate::error::Error;
 
 /// The attribute that holds an identity's cut-off.
 const CUT_OFF: &str = "cutOff";
+/// The attribute that holds a service account's cut-off as actor.
+const ACTOR_CUT_OFF: &str = "actorCutOff";
 
 const USERNAME_PREFIX: &str = "USERNAME#";
 
@@ -73,6 +75,10 @@ pub struct IdentityItem {
     /// Tokens issued at or before it are refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cut_off: Option<UnixMillis>,
+    /// Delegated tokens naming this service account as actor minted at
+    /// or before it are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    actor_cut_off: Option<UnixMillis>,
     /// Moved by every change, so that a save can require what it read.
     #[serde(default)]
     revision: u64,
@@ -120,6 +126,16 @@ impl IdentityItem {
         Ok((CUT_OFF, value))
     }
 
+    /// The attribute name and value of an actor cut-off, for an update
+    /// that moves nothing else (revocation of a service account token).
+    pub fn actor_cut_off_attribute(
+        cut_off: UnixMillis,
+    ) -> Result<(&'static str, AttributeValue), Error> {
+        let value = serde_dynamo::to_attribute_value(cut_off)
+            .map_err(|e| Error::internal("actor cut-off", e))?;
+        Ok((ACTOR_CUT_OFF, value))
+    }
+
     /// The attribute every change moves.
     pub const REVISION: &'static str = "revision";
 
@@ -145,6 +161,7 @@ impl IdentityItem {
                 external_id: identity.external_id.clone(),
                 is_sso_required: identity.is_sso_required,
                 cut_off: identity.cut_off,
+                actor_cut_off: identity.actor_cut_off,
                 revision: identity.revision,
             })
             .collect()
@@ -164,6 +181,7 @@ impl IdentityItem {
             external_id: self.external_id,
             is_sso_required: self.is_sso_required,
             cut_off: self.cut_off,
+            actor_cut_off: self.actor_cut_off,
             revision: self.revision,
         }
     }
@@ -364,6 +382,15 @@ pub struct TokenItem {
 impl TokenItem {
     pub fn key(token_id: &TokenId) -> Key {
         Key::directory(format!("TOKEN#{token_id}"), "TOKEN")
+    }
+
+    /// The attribute naming a recorded token's owner.
+    pub const OWNER: &'static str = "userId";
+
+    /// The identity a recorded token belongs to (a revocation record of a
+    /// login token names none).
+    pub fn owner(&self) -> Option<&UserId> {
+        self.user_id.as_ref()
     }
 
     /// True unless the record names another owner (a revocation record

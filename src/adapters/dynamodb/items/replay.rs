@@ -9,7 +9,8 @@ use crate::domain::registration::RegistrationRecord;
 use crate::domain::secret::{Redacted, SecretDigest};
 use crate::domain::time::UnixTime;
 
-/// Replay table: `NONCE#<digest of the uuid>`.
+/// Replay table: `NONCE#<caller's userId>#<digest of the uuid>`: a
+/// nonce is its caller's own.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NonceItem {
@@ -18,9 +19,9 @@ pub struct NonceItem {
 }
 
 impl NonceItem {
-    pub fn new(key: &SecretDigest, expires_at: UnixTime) -> Self {
+    pub fn new(caller: &UserId, key: &SecretDigest, expires_at: UnixTime) -> Self {
         Self {
-            pk: format!("NONCE#{}", key.as_str()),
+            pk: format!("NONCE#{caller}#{}", key.as_str()),
             expires_at,
         }
     }

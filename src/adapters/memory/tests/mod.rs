@@ -22,9 +22,13 @@ async fn armed_faults_fail_once_and_write_nothing() {
     let r = MemoryReplay::new();
     let key = digest("n");
     r.fail_next(ReplayCall::RecordNonce);
-    let failed = r.record_nonce(&key, T.plus_secs(60), T).await;
+    let me = UserId::mint();
+    let failed = r.record_nonce(&me, &key, T.plus_secs(60), T).await;
     assert_eq!(failed.map_err(|e| e.status()), Err(500));
-    assert_eq!(r.record_nonce(&key, T.plus_secs(60), T).await, Ok(true));
+    assert_eq!(
+        r.record_nonce(&me, &key, T.plus_secs(60), T).await,
+        Ok(true)
+    );
 
     let d = MemoryDirectory::new();
     let (user, jti) = (UserId::mint(), TokenId::new_issued());

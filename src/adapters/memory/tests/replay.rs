@@ -9,20 +9,33 @@ use crate::domain::secret::Redacted;
 async fn a_nonce_is_fresh_once_until_it_expires() {
     let r = MemoryReplay::new();
     let (key, until) = (digest("n1"), T.plus_secs(300));
-    assert_eq!(r.record_nonce(&key, until, T).await, Ok(true));
-    assert_eq!(r.record_nonce(&key, until, T).await, Ok(false));
+    let me = UserId::mint();
+    assert_eq!(r.record_nonce(&me, &key, until, T).await, Ok(true));
+    assert_eq!(r.record_nonce(&me, &key, until, T).await, Ok(false));
     // Still recorded at its expiry second (`expiresAt < :now`), free after.
-    assert_eq!(r.record_nonce(&key, until, until).await, Ok(false));
+    assert_eq!(r.record_nonce(&me, &key, until, until).await, Ok(false));
     let later = until.plus_secs(1);
     assert_eq!(
-        r.record_nonce(&key, later.plus_secs(300), later).await,
+        r.record_nonce(&me, &key, later.plus_secs(300), later).await,
         Ok(true)
     );
     assert_eq!(
-        r.record_nonce(&key, later.plus_secs(300), later).await,
+        r.record_nonce(&me, &key, later.plus_secs(300), later).await,
         Ok(false)
     );
-    assert_eq!(r.record_nonce(&digest("n2"), until, T).await, Ok(true));
+    assert_eq!(r.record_nonce(&me, &digest("n2"), until, T).await, Ok(true));
+}
+
+#[tokio::test]
+async fn a_nonce_is_its_callers_own() {
+    let r = MemoryReplay::new();
+    let (key, until) = (digest("n1"), T.plus_secs(300));
+    let (a, b) = (UserId::mint(), UserId::mint());
+    assert_eq!(r.record_nonce(&a, &key, until, T).await, Ok(true));
+    // Another caller's use of the same value burns nothing of `a`'s.
+    assert_eq!(r.record_nonce(&b, &key, until, T).await, Ok(true));
+    assert_eq!(r.record_nonce(&a, &key, until, T).await, Ok(false));
+    assert_eq!(r.record_nonce(&b, &key, until, T).await, Ok(false));
 }
 
 #[tokio::test]
