@@ -6,5 +6,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/venv.sh
-cargo test --all-targets "$@"
+# Four test threads: every integration test shares one moto server, which
+# answers one request at a time (per-item atomicity, see scripts/run_moto.py);
+# more at once only lengthens its queue, and the 64-way races in it.
+cargo test --all-targets "$@" -- --test-threads=4
 tests/sdk/run.sh

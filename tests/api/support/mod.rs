@@ -39,8 +39,10 @@ pub const ALL_OPERATIONS: [&str; 4] = [
 /// The fault tests use `AwsLimits::LAMBDA` where the bound is the point.
 pub const MOTO_LIMITS: AwsLimits = AwsLimits {
     connect: Duration::from_secs(10),
-    attempt: Duration::from_secs(30),
-    operation: Duration::from_secs(60),
+    // Long enough that a slow but successful call is never retried: a
+    // retried conditional write would be refused by its own first attempt.
+    attempt: Duration::from_secs(180),
+    operation: Duration::from_secs(360),
     max_attempts: 3,
 };
 
