@@ -9,5 +9,5 @@ scripts/venv.sh
 # Four test threads: every integration test shares one moto server, which
 # answers one request at a time (per-item atomicity, see scripts/run_moto.py);
 # more at once only lengthens its queue, and the 64-way races in it.
-cargo test --all-targets "$@" -- --test-threads=4
+RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}" cargo test --all-targets "$@"
 tests/sdk/run.sh
