@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use delegated_login::admin::{Admin, AdminError, AuditFilter, LimitsChange, ServiceAccountRequest};
-use delegated_login::bootstrap::load_sdk_config;
+use delegated_login::bootstrap::{with_limits, AwsLimits};
 use delegated_login::domain::model::UserKind;
 use serde_json::json;
 
@@ -277,7 +277,15 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
             "set --directory-table and --replay-table (or DIRECTORY_TABLE and REPLAY_TABLE)".into(),
         ));
     }
-    let sdk = load_sdk_config().await;
+    // No Lambda timeout to stay inside: an operator's call may wait longer.
+    const CLI_LIMITS: AwsLimits = AwsLimits {
+        connect: std::time::Duration::from_secs(5),
+        attempt: std::time::Duration::from_secs(30),
+        operation: std::time::Duration::from_secs(90),
+        max_attempts: 3,
+    };
+    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let sdk = with_limits(loader, CLI_LIMITS).load().await;
     let admin = Admin::new(&sdk, &cli.directory_table, &cli.replay_table);
     Ok(match cli.command {
         Command::Init {
