@@ -5,7 +5,7 @@ use std::future::Future;
 
 use crate::domain::ids::{OrgId, PermissionId, TokenId, UserId};
 use crate::domain::model::{
-    Assignment, Caller, CallerRecord, Credential, Identity, Org, Permission, TokenRecord, UserKind,
+    Assignment, CallerRecord, Credential, Identity, Org, Permission, TokenRecord, UserKind,
 };
 use crate::domain::secret::{Redacted, SecretDigest};
 use crate::domain::time::{UnixMillis, UnixTime};
@@ -259,22 +259,6 @@ pub trait ReplayStore: Send + Sync {
         expires_at: UnixTime,
         now: UnixTime,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
-
-    /// Records `caller`'s nonce only while the token `caller` presents is
-    /// valid (identity active and not cut off, token not revoked, actor not
-    /// cut off), so that a request of a revoked token burns nothing; `false`
-    /// when the nonce is already recorded, `Error::NotAuthorized` when the
-    /// caller was refused. The default records it without that condition:
-    /// the caller read of the same stage still refuses such a caller.
-    fn record_caller_nonce(
-        &self,
-        caller: &Caller,
-        key: &SecretDigest,
-        expires_at: UnixTime,
-        now: UnixTime,
-    ) -> impl Future<Output = Result<bool, Error>> + Send {
-        self.record_nonce(&caller.user_id, key, expires_at, now)
-    }
 
     fn put_challenge(
         &self,

@@ -65,7 +65,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         match &pre.nonce {
             Some(n) => {
                 self.replay
-                    .record_caller_nonce(&pre.caller, &n.key, n.expires_at, pre.now)
+                    .record_nonce(&pre.caller.user_id, &n.key, n.expires_at, pre.now)
                     .await
             }
             None => Ok(true),
