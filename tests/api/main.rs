@@ -22,4 +22,5 @@ mod permissions;
 mod registration;
 mod rules;
 mod tokens;
+mod transactions;
 mod users;
