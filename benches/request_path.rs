@@ -23,12 +23,13 @@ use delegated_login::domain::model::{CallerRecord, Identity, TokenKind, TokenSta
 use delegated_login::domain::nonce::{check_nonce, NoncePolicy};
 use delegated_login::domain::payload::binding;
 use delegated_login::domain::ports::{
-    ChallengeRecord, Directory, ReplayStore, Signer, Spend, UserActionRecord,
+    ChallengeRecord, Directory, ReplayStore, Signer, Signing, Spend,
 };
 use delegated_login::domain::secret::{Redacted, SecretDigest};
 use delegated_login::domain::time::UnixTime;
 use delegated_login::domain::token::{assemble, build_claims, signing_input, TokenSubject};
 use delegated_login::domain::unix_now;
+use delegated_login::domain::user_action::UserActionKey;
 use delegated_login::domain::username::Username;
 use delegated_login::service::{ApiRequest, AuthService, Decision, Settings};
 use delegated_login::Error;
@@ -109,27 +110,31 @@ impl ReplayStore for MemoryReplay {
     ) -> Result<bool, Error> {
         Ok(true)
     }
+    async fn forget_nonce(&self, _: &UserId, _: &SecretDigest) -> Result<(), Error> {
+        Ok(())
+    }
     async fn put_challenge(&self, _: &ChallengeRecord) -> Result<(), Error> {
         Ok(())
     }
-    async fn take_challenge(
+    async fn sign_challenge(
         &self,
         _: &SecretDigest,
         _: &UserId,
+        _: &Signing,
         _: UnixTime,
     ) -> Result<Option<ChallengeRecord>, Error> {
         Ok(None)
     }
-    async fn put_user_action(&self, _: &UserActionRecord) -> Result<(), Error> {
-        Ok(())
-    }
     async fn spend_user_action(
         &self,
-        _: &SecretDigest,
+        _: &UserActionKey,
+        _: &UserId,
         _: &SecretDigest,
         _: UnixTime,
     ) -> Result<Spend, Error> {
-        Ok(Spend::Spent)
+        Ok(Spend::Spent {
+            cred_id: String::new(),
+        })
     }
     async fn count_login(&self, _: &UserId, _: UnixTime) -> Result<u64, Error> {
         Ok(1)
@@ -288,7 +293,7 @@ fn whole_login(c: &mut Criterion) {
         authorization: Some(Redacted::new(f.bearer.clone())),
         nonce: Some(Redacted::new(f.nonce.clone())),
         user_action: Some(Redacted::new(
-            "bench-user-action-token-0000000000000000000".into(),
+            "bench-challenge-identifier.bench-user-action-secret".into(),
         )),
         body: Redacted::new(br#"{"username":"jdoe@example.co"}"#.to_vec()),
         source_ip: None,

@@ -18,6 +18,7 @@ pub mod registration;
 pub mod secret;
 pub mod time;
 pub mod token;
+pub mod user_action;
 pub mod username;
 pub mod verified_tokens;
 

@@ -9,6 +9,7 @@ use crate::domain::model::{
 };
 use crate::domain::secret::{Redacted, SecretDigest};
 use crate::domain::time::{UnixMillis, UnixTime};
+use crate::domain::user_action::UserActionKey;
 use crate::domain::username::Username;
 use crate::error::Error;
 
@@ -225,29 +226,34 @@ pub struct ChallengeRecord {
     pub expires_at: UnixTime,
 }
 
-/// A user action token waiting to be spent.
+/// What signing a challenge records on it, in the same write that marks
+/// it signed: from then on it is a user action, spendable by whoever
+/// holds the secret (disclosed only once the signature verified).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserActionRecord {
-    /// Digest of the user action token handed to the client.
-    pub key: SecretDigest,
-    pub caller_id: UserId,
-    pub binding: SecretDigest,
+pub struct Signing {
+    /// Digest of the user action token's secret half.
+    pub secret: SecretDigest,
+    /// The credId the assertion named (its `credId`, as the client holds it).
+    pub cred_id: String,
+    /// The user action's own expiry, which replaces the challenge's.
     pub expires_at: UnixTime,
 }
 
 /// Result of spending a user action token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Spend {
-    /// This request spent it: the only one that ever will.
-    Spent,
+    /// This request spent it: the only one that ever will. `cred_id` is
+    /// the credential that signed it (as recorded when it was signed).
+    Spent { cred_id: String },
     /// It was valid for this request but already spent.
     AlreadySpent,
-    /// Unknown, expired, or bound to another caller or request.
+    /// Unknown, expired, unsigned, or bound to another caller or request.
     Invalid,
 }
 
 /// Single-use records with a time to live. Every "use" is a conditional
-/// write, so that of two concurrent uses exactly one succeeds.
+/// write, so that of two concurrent uses exactly one succeeds; a refusal
+/// is told apart by the item it returns, never by a second read.
 pub trait ReplayStore: Send + Sync {
     /// Records a nonce; `false` when it is already recorded and unexpired.
     /// Nonces are the caller's own: recorded under `caller`, so that one
@@ -260,30 +266,37 @@ pub trait ReplayStore: Send + Sync {
         now: UnixTime,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
 
+    /// Removes a nonce this request recorded, for a request refused
+    /// because its token or identity is no longer active (only then).
+    fn forget_nonce(
+        &self,
+        caller: &UserId,
+        key: &SecretDigest,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
     fn put_challenge(
         &self,
         record: &ChallengeRecord,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
-    /// Removes and returns the challenge if it exists, is unexpired and
-    /// belongs to `caller_id`.
-    fn take_challenge(
+    /// Marks the challenge signed, recording `signing`, if it exists, is
+    /// unexpired, belongs to `caller_id` and was never signed; returns it
+    /// as it was. Refused: `None`, and nothing changes.
+    fn sign_challenge(
         &self,
         key: &SecretDigest,
         caller_id: &UserId,
+        signing: &Signing,
         now: UnixTime,
     ) -> impl Future<Output = Result<Option<ChallengeRecord>, Error>> + Send;
 
-    fn put_user_action(
-        &self,
-        record: &UserActionRecord,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
-
-    /// Spends the user action if its binding matches and it is unspent
-    /// and unexpired.
+    /// Spends the user action if its challenge was signed with this
+    /// secret, its binding matches, it belongs to `caller_id`, and it is
+    /// unspent and unexpired.
     fn spend_user_action(
         &self,
-        key: &SecretDigest,
+        action: &UserActionKey,
+        caller_id: &UserId,
         binding: &SecretDigest,
         now: UnixTime,
     ) -> impl Future<Output = Result<Spend, Error>> + Send;

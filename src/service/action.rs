@@ -8,11 +8,12 @@ use crate::domain::client_data::check_client_data;
 use crate::domain::credential::PublicKey;
 use crate::domain::decode_base64url;
 use crate::domain::payload::binding;
-use crate::domain::ports::{ChallengeRecord, Directory, ReplayStore, Signer, UserActionRecord};
+use crate::domain::ports::{ChallengeRecord, Directory, ReplayStore, Signer, Signing};
 use crate::domain::secret::{new_opaque_token, Redacted, SecretDigest};
+use crate::domain::user_action::new_user_action;
 use crate::error::Error;
 use crate::service::{
-    accept_force, parse_body, timed, ApiRequest, AuthService, Decision, CHALLENGE_TTL_SECS,
+    accept_force, parse_body, ApiRequest, AuthService, Decision, CHALLENGE_TTL_SECS,
     USER_ACTION_TTL_SECS,
 };
 
@@ -119,16 +120,37 @@ fn parse_action_body(body: &[u8]) -> Result<(Redacted<String>, KeyAssertion), Er
 }
 
 impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
-    /// `POST /auth/action/init`.
+    /// `POST /auth/action/init`: one stage. The challenge is written
+    /// alongside the caller's reads, before its checks are answered: it is
+    /// keyed by the digest of an identifier handed out only on success, so
+    /// a refused request leaves an item nobody can name (TTL'd with it).
     pub async fn action_init(
         &self,
         req: &ApiRequest,
         decision: &mut Decision,
     ) -> Result<ActionInitResponse, Error> {
         let pre = self.preflight(req, decision)?;
-        let (active, ()) = self.authenticate(&pre, decision, async {}).await?;
-        accept_force(req.query.as_deref())?;
-        let body = parse_init_body(req.body())?;
+        let body = accept_force(req.query.as_deref()).and_then(|()| parse_init_body(req.body()));
+        let challenge = new_opaque_token();
+        let identifier = new_opaque_token();
+        let put = async {
+            let Ok(body) = &body else { return Ok(()) };
+            let record = ChallengeRecord {
+                key: SecretDigest::of(identifier.as_bytes()),
+                caller_id: pre.caller.user_id.clone(),
+                challenge: Redacted::new(challenge.clone()),
+                binding: binding(
+                    &pre.caller.user_id,
+                    &body.user_action_http_method,
+                    &body.user_action_http_path,
+                    body.user_action_payload.as_bytes(),
+                ),
+                expires_at: pre.now.plus_secs(CHALLENGE_TTL_SECS),
+            };
+            self.replay.put_challenge(&record).await
+        };
+        let (active, put) = self.authenticate(&pre, decision, put).await?;
+        body?;
         let creds: Vec<_> = active
             .record
             .active_credentials()
@@ -137,25 +159,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         if creds.is_empty() {
             return Err(Error::NoUsableCredential);
         }
-        let challenge = new_opaque_token();
-        let identifier = new_opaque_token();
-        let record = ChallengeRecord {
-            key: SecretDigest::of(identifier.as_bytes()),
-            caller_id: active.identity.user_id.clone(),
-            challenge: Redacted::new(challenge.clone()),
-            binding: binding(
-                &active.identity.user_id,
-                &body.user_action_http_method,
-                &body.user_action_http_path,
-                body.user_action_payload.as_bytes(),
-            ),
-            expires_at: pre.now.plus_secs(CHALLENGE_TTL_SECS),
-        };
-        timed(
-            &mut decision.timings.write_ms,
-            self.replay.put_challenge(&record),
-        )
-        .await?;
+        put?;
         Ok(ActionInitResponse {
             challenge: Redacted::new(challenge),
             challenge_identifier: Redacted::new(identifier),
@@ -178,20 +182,34 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         let pre = self.preflight(req, decision)?;
         let parsed =
             accept_force(req.query.as_deref()).and_then(|()| parse_action_body(req.body()));
-        let take = async {
+        // One stage: the challenge is marked signed alongside the caller's
+        // reads, recording the digest of a fresh secret; the secret (half
+        // of the user action token) is disclosed only once every check
+        // below passed, so a refused request leaves a spent challenge whose
+        // user action nobody can present.
+        let (token, secret) = match &parsed {
+            Ok((identifier, _)) => new_user_action(identifier.expose()),
+            Err(_) => (String::new(), SecretDigest::of(b"")),
+        };
+        let sign = async {
             match &parsed {
-                Ok((identifier, _)) => {
+                Ok((identifier, assertion)) => {
                     let key = SecretDigest::of(identifier.expose().as_bytes());
+                    let signing = Signing {
+                        secret: secret.clone(),
+                        cred_id: assertion.cred_id.clone(),
+                        expires_at: pre.now.plus_secs(USER_ACTION_TTL_SECS),
+                    };
                     self.replay
-                        .take_challenge(&key, &pre.caller.user_id, pre.now)
+                        .sign_challenge(&key, &pre.caller.user_id, &signing, pre.now)
                         .await
                 }
                 Err(_) => Ok(None),
             }
         };
-        let (active, taken) = self.authenticate(&pre, decision, take).await?;
+        let (active, signed) = self.authenticate(&pre, decision, sign).await?;
         let (_, assertion) = parsed?;
-        let challenge = taken?.ok_or(Error::ChallengeInvalid)?;
+        let challenge = signed?.ok_or(Error::ChallengeInvalid)?;
         let credential = active
             .record
             .active_credentials()
@@ -208,19 +226,6 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
             return Err(Error::AssertionInvalid);
         }
         check_client_data(&client_data, challenge.challenge.expose())?;
-
-        let token = new_opaque_token();
-        let record = UserActionRecord {
-            key: SecretDigest::of(token.as_bytes()),
-            caller_id: active.identity.user_id.clone(),
-            binding: challenge.binding,
-            expires_at: pre.now.plus_secs(USER_ACTION_TTL_SECS),
-        };
-        timed(
-            &mut decision.timings.write_ms,
-            self.replay.put_user_action(&record),
-        )
-        .await?;
         Ok(ActionResponse {
             user_action: Redacted::new(token),
         })

@@ -4,12 +4,13 @@
 
 use std::future::Future;
 
+use crate::domain::ids::CredentialId;
 use crate::domain::model::{Caller, CallerRecord, Identity, TokenKind, TokenState};
 use crate::domain::nonce::{check_nonce, Nonce};
 use crate::domain::payload::binding;
 use crate::domain::ports::{Directory, ReplayStore, Signer, Spend};
-use crate::domain::secret::SecretDigest;
 use crate::domain::time::UnixTime;
+use crate::domain::user_action::parse_user_action;
 use crate::error::Error;
 use crate::service::{timed, ApiRequest, AuthService, Decision};
 
@@ -18,6 +19,19 @@ pub(crate) struct ActiveCaller {
     pub caller: Caller,
     pub identity: Identity,
     pub record: CallerRecord,
+}
+
+impl ActiveCaller {
+    /// The caller's credential with this credId: the one that signed the
+    /// user action a request spent (the spend's answer names it), for the
+    /// decision log and the audit record.
+    pub fn signed_with(&self, cred_id: &str) -> Option<CredentialId> {
+        self.record
+            .credentials
+            .iter()
+            .find(|c| c.cred_id.as_str() == cred_id)
+            .map(|c| c.credential_id.clone())
+    }
 }
 
 /// Checks 1 and 2 of the contract: they need no network.
@@ -72,6 +86,32 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         }
     }
 
+    /// Removes the nonce this request just recorded, when its token or
+    /// identity turned out not to be active: a revoked token, or one of a
+    /// deactivated identity, leaves no nonce of its caller's behind. A
+    /// compensating delete on the refusal path only, rather than one
+    /// transaction conditioning the nonce's write on the caller's records:
+    /// the success path keeps its single plain write (a transaction costs
+    /// twice the write units and would have to restate `check_active` as
+    /// condition expressions that can drift from it), and the refusal
+    /// answers after one more round trip. Should the delete fail, the
+    /// refusal stands and the nonce expires with its replay window.
+    async fn forget_nonce(&self, pre: &Preflight, decision: &mut Decision) {
+        let Some(nonce) = &pre.nonce else { return };
+        let forget = self.replay.forget_nonce(&pre.caller.user_id, &nonce.key);
+        if let Err(e) = timed(&mut decision.timings.write_ms, forget).await {
+            let detail = match &e {
+                Error::Internal(d) => d.as_str(),
+                _ => "",
+            };
+            tracing::error!(
+                request_id = decision.request_id.as_deref(),
+                detail,
+                "nonce of a refused caller not removed"
+            );
+        }
+    }
+
     /// The profile of the service account a token names as its actor,
     /// if it names one (read in the caller's stage, for its actor cut-off).
     pub(crate) async fn read_actor(&self, caller: &Caller) -> Result<Option<Identity>, Error> {
@@ -116,7 +156,15 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         };
         let (records, fresh, out) = timed(&mut decision.timings.store_ms, stage).await;
         let (record, actor) = records?;
-        let active = check_active(&pre.caller, record, actor.as_ref())?;
+        let active = match check_active(&pre.caller, record, actor.as_ref()) {
+            Ok(active) => active,
+            Err(refused) => {
+                if matches!(fresh, Ok(true)) {
+                    self.forget_nonce(pre, decision).await;
+                }
+                return Err(refused);
+            }
+        };
         if !fresh? {
             return Err(Error::NonceReused);
         }
@@ -127,25 +175,32 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
 impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
     /// Spends the request's user action, bound to this caller, method,
     /// path and body (run it inside the authenticate stage, and only once
-    /// the body parsed, so that a refused request does not burn it).
+    /// the body parsed, so that a refused request does not burn it). A
+    /// value not shaped like a user action token costs no call.
     pub(crate) async fn spend_user_action(
         &self,
         req: &ApiRequest,
         pre: &Preflight,
     ) -> Result<Spend, Error> {
-        let Some(token) = &req.user_action else {
+        let Some(action) = req
+            .user_action
+            .as_ref()
+            .and_then(|t| parse_user_action(t.expose()))
+        else {
             return Ok(Spend::Invalid);
         };
-        let key = SecretDigest::of(token.expose().as_bytes());
         let bound = binding(&pre.caller.user_id, &req.method, &req.path, req.body());
-        self.replay.spend_user_action(&key, &bound, pre.now).await
+        self.replay
+            .spend_user_action(&action, &pre.caller.user_id, &bound, pre.now)
+            .await
     }
 }
 
-/// The contract's answer to a spend (check 5 of every signed write).
-pub(crate) fn require_spent(spend: Result<Spend, Error>) -> Result<(), Error> {
+/// The contract's answer to a spend (check 5 of every signed write): the
+/// credId that signed the user action when it was spent.
+pub(crate) fn require_spent(spend: Result<Spend, Error>) -> Result<String, Error> {
     match spend? {
-        Spend::Spent => Ok(()),
+        Spend::Spent { cred_id } => Ok(cred_id),
         Spend::AlreadySpent => Err(Error::UserActionReused),
         Spend::Invalid => Err(Error::UserActionInvalid),
     }

@@ -74,7 +74,7 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         };
         let (active, (spend, target, count)) = self.authenticate(&pre, decision, work).await?; // 2 (active), 3
         username?; // 4
-        require_spent(spend)?; // 5
+        decision.credential = active.signed_with(&require_spent(spend)?); // 5
         let identity = &active.identity;
         if active.caller.token_kind != TokenKind::ServiceAccount || !identity.is_service_account {
             return Err(permissions::forbidden(identity, USERS_DELEGATE)); // 6

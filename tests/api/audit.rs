@@ -117,6 +117,9 @@ async fn every_outcome_leaves_a_record_and_no_secret() {
     assert_eq!(first["actor"], sa_id);
     assert_eq!(first["target"], org.end_user_id);
     assert_eq!(first["jti"], claims["jti"]);
+    // The credential that signed the user action the login spent.
+    let signed_with = json!(org.sa.info.credential_id);
+    assert_eq!(first["credential"], signed_with);
     assert_eq!(first["status"], 200);
     assert_eq!(first["sourceIp"], "127.0.0.1");
     assert_eq!(first["userAgent"], "tests");
@@ -139,6 +142,8 @@ async fn every_outcome_leaves_a_record_and_no_secret() {
         .iter()
         .all(|r| r["actor"] == sa_id && r.get("jti").is_none()));
     assert!(refused[1]["target"].is_null(), "refused before the lookup");
+    // Both were refused after their user action was spent: it is named.
+    assert!(refused.iter().all(|r| r["credential"] == signed_with));
 
     let reg = find(&all, "registration_start", "done");
     assert_eq!(reg.len(), 1, "{all:?}");
@@ -146,9 +151,11 @@ async fn every_outcome_leaves_a_record_and_no_secret() {
         (&reg[0]["actor"], &reg[0]["target"]),
         (&json!(sa_id), &json!(registered_id))
     );
+    assert_eq!(reg[0]["credential"], signed_with);
     let made = find(&all, "user_create", "done");
     assert_eq!(made.len(), 1, "{all:?}");
     assert_eq!(made[0]["target"], created_id);
+    assert_eq!(made[0]["credential"], signed_with);
     let deactivated = find(&all, "user_deactivate", "done");
     assert_eq!(deactivated.len(), 1, "{all:?}");
     assert_eq!(deactivated[0]["target"], created_id);

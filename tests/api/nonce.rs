@@ -179,3 +179,75 @@ async fn concurrent_requests_with_one_nonce_pass_the_check_once() {
         .count();
     assert_eq!(passed, 1, "{replies:?}");
 }
+
+/// Whether the replay table holds `nonce` as `caller`'s, read directly.
+async fn nonce_recorded(stack: &Stack, caller: &str, nonce: &str) -> bool {
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(nonce)
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&decoded).unwrap();
+    let uuid = value["uuid"].as_str().unwrap();
+    let digest = delegated_login::domain::secret::SecretDigest::of(uuid.as_bytes());
+    let pk = format!("NONCE#{caller}#{}", digest.as_str());
+    aws_sdk_dynamodb::Client::new(&stack.sdk)
+        .get_item()
+        .table_name(REPLAY_TABLE)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .is_some()
+}
+
+#[tokio::test]
+async fn no_nonce_is_left_for_a_revoked_token_or_an_inactive_identity() {
+    let stack = Stack::start().await;
+    let org = stack.org(KeyKind::P256, &ALL_OPERATIONS).await;
+    let session = stack.delegated_employee(&org, false).await;
+    let init = json!({
+        "userActionPayload": "{}",
+        "userActionHttpMethod": "POST",
+        "userActionHttpPath": LOGIN,
+    })
+    .to_string();
+    let send = |account: &Account| {
+        let (bearer, n) = (format!("Bearer {}", account.info.token), nonce());
+        let (stack, init) = (&stack, &init);
+        async move {
+            let headers = [("Authorization", bearer.as_str()), ("X-DFNS-NONCE", &n)];
+            let reply = stack
+                .send("POST", "/auth/action/init", &headers, Some(init))
+                .await;
+            (reply, n)
+        }
+    };
+    // Active callers' nonces are recorded.
+    let (reply, n) = send(&org.sa).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert!(nonce_recorded(&stack, &org.sa.info.user_id, &n).await);
+    let (reply, n) = send(&session).await;
+    reply.assert_error(
+        401,
+        "User does not have a credential that can be used for the application.",
+    );
+    assert!(nonce_recorded(&stack, &org.employee_id, &n).await);
+
+    // A revoked token's is not.
+    stack
+        .admin
+        .revoke_token(&org.sa.info.token_id)
+        .await
+        .unwrap();
+    let (reply, n) = send(&org.sa).await;
+    reply.assert_error(401, "Not Authorized.");
+    assert!(!nonce_recorded(&stack, &org.sa.info.user_id, &n).await);
+
+    // Nor a deactivated identity's.
+    stack.admin.deactivate_user(&org.employee_id).await.unwrap();
+    let (reply, n) = send(&session).await;
+    reply.assert_error(401, "Not Authorized.");
+    assert!(!nonce_recorded(&stack, &org.employee_id, &n).await);
+}

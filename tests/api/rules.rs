@@ -9,8 +9,8 @@ use delegated_login::adapters::dynamodb::DynamoReplayStore;
 use delegated_login::domain::ids::UserId;
 use delegated_login::domain::payload::binding;
 use delegated_login::domain::ports::{ReplayStore, Spend};
-use delegated_login::domain::secret::SecretDigest;
 use delegated_login::domain::time::UnixTime;
+use delegated_login::domain::user_action::parse_user_action;
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -148,21 +148,23 @@ async fn empty_payloads_bind_alike_through_the_store() {
                 signed_payload,
             )
             .await;
-            let key = SecretDigest::of(ua.as_bytes());
+            let key = parse_user_action(&ua).expect("a user action token");
             let now = UnixTime::now();
             let spend = |bytes: &[u8]| binding(&caller, method, &path, bytes);
             // Another payload does not match, and spends nothing.
             assert_eq!(
                 replay
-                    .spend_user_action(&key, &spend(br#"{"force":true}"#), now)
+                    .spend_user_action(&key, &caller, &spend(br#"{"force":true}"#), now)
                     .await,
                 Ok(Spend::Invalid)
             );
             assert_eq!(
                 replay
-                    .spend_user_action(&key, &spend(sent.as_bytes()), now)
+                    .spend_user_action(&key, &caller, &spend(sent.as_bytes()), now)
                     .await,
-                Ok(Spend::Spent),
+                Ok(Spend::Spent {
+                    cred_id: client.account.info.cred_id.clone()
+                }),
                 "{method} signed {signed_payload:?}, sent {sent:?}"
             );
         }

@@ -21,10 +21,10 @@
 //! profile so that a login looks its target up with one read.
 //!
 //! Replay table (`pk`, TTL attribute `expiresAt`): `NONCE#<userId>#`
-//! (the caller's own), `CHALLENGE#` and `USERACTION#` followed by a
-//! SHA-256 digest, `REGISTRATION#` followed by a user id (its one pending
-//! registration), and `LOGINS#<userId>#<window start>` (a delegated login
-//! counter).
+//! (the caller's own) and `CHALLENGE#` (a signing challenge, and once
+//! signed the user action it became) followed by a SHA-256 digest,
+//! `REGISTRATION#` followed by a user id (its one pending registration),
+//! and `LOGINS#<userId>#<window start>` (a delegated login counter).
 
 mod actors;
 mod audit;

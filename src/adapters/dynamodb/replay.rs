@@ -1,6 +1,5 @@
 //! `ReplayStore` over the replay table: every use is a conditional write.
 
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
@@ -9,9 +8,10 @@ use aws_sdk_dynamodb::Client;
 use super::items::*;
 use super::store_error;
 use crate::domain::ids::UserId;
-use crate::domain::ports::{ChallengeRecord, ReplayStore, Spend, UserActionRecord};
+use crate::domain::ports::{ChallengeRecord, ReplayStore, Signing, Spend};
 use crate::domain::secret::SecretDigest;
 use crate::domain::time::UnixTime;
+use crate::domain::user_action::UserActionKey;
 use crate::error::Error;
 
 #[derive(Clone)]
@@ -88,25 +88,47 @@ impl ReplayStore for DynamoReplayStore {
         }
     }
 
+    async fn forget_nonce(&self, caller: &UserId, key: &SecretDigest) -> Result<(), Error> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(NonceItem::key(caller, key).to_item()))
+            .send()
+            .await
+            .map_err(|e| store_error("replay nonce forget", e))?;
+        Ok(())
+    }
+
     async fn put_challenge(&self, record: &ChallengeRecord) -> Result<(), Error> {
         let item = encode(&ChallengeItem::new(record))?;
         self.put_new(item, "replay challenge write").await
     }
 
-    async fn take_challenge(
+    /// One `UpdateItem`: marks it signed and records the user action,
+    /// answering the challenge as it was (`ALL_OLD`).
+    async fn sign_challenge(
         &self,
         key: &SecretDigest,
         caller_id: &UserId,
+        signing: &Signing,
         now: UnixTime,
     ) -> Result<Option<ChallengeRecord>, Error> {
         let result = self
             .client
-            .delete_item()
+            .update_item()
             .table_name(&self.table)
             .set_key(Some(ChallengeItem::key(key).to_item()))
-            .condition_expression("callerId = :caller AND expiresAt > :now")
+            .update_expression(
+                "SET signedAt = :now, secretDigest = :s, credId = :cred, expiresAt = :until",
+            )
+            .condition_expression(
+                "attribute_exists(pk) AND callerId = :caller AND expiresAt > :now AND attribute_not_exists(signedAt)",
+            )
             .expression_attribute_values(":caller", AttributeValue::S(caller_id.to_string()))
             .expression_attribute_values(":now", time(now))
+            .expression_attribute_values(":s", AttributeValue::S(signing.secret.as_str().into()))
+            .expression_attribute_values(":cred", AttributeValue::S(signing.cred_id.clone()))
+            .expression_attribute_values(":until", time(signing.expires_at))
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
@@ -115,26 +137,26 @@ impl ReplayStore for DynamoReplayStore {
             Err(e)
                 if matches!(
                     e.as_service_error(),
-                    Some(DeleteItemError::ConditionalCheckFailedException(_))
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
                 ) =>
             {
                 return Ok(None)
             }
-            Err(e) => return Err(store_error("replay challenge take", e)),
+            Err(e) => return Err(store_error("replay challenge sign", e)),
         };
         Ok(item
             .and_then(decode::<ChallengeItem>)
             .map(|c| c.into_record(key)))
     }
 
-    async fn put_user_action(&self, record: &UserActionRecord) -> Result<(), Error> {
-        let item = encode(&UserActionItem::new(record))?;
-        self.put_new(item, "replay user action write").await
-    }
-
+    /// One `UpdateItem` on the signed challenge. Success answers the item
+    /// as it was, naming the credential that signed it; a refusal brings
+    /// the item back too, so "spent already" is told from "never valid
+    /// here" without a second read.
     async fn spend_user_action(
         &self,
-        key: &SecretDigest,
+        action: &UserActionKey,
+        caller_id: &UserId,
         binding: &SecretDigest,
         now: UnixTime,
     ) -> Result<Spend, Error> {
@@ -142,20 +164,31 @@ impl ReplayStore for DynamoReplayStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(UserActionItem::key(key).to_item()))
+            .set_key(Some(ChallengeItem::key(&action.challenge).to_item()))
             .update_expression("SET spentAt = :now")
             .condition_expression(
-                "attribute_exists(pk) AND attribute_not_exists(spentAt) AND binding = :b AND expiresAt > :now",
+                "attribute_exists(signedAt) AND secretDigest = :s AND binding = :b \
+                 AND callerId = :caller AND attribute_not_exists(spentAt) AND expiresAt > :now",
             )
+            .expression_attribute_values(":s", AttributeValue::S(action.secret.as_str().into()))
             .expression_attribute_values(":b", AttributeValue::S(binding.as_str().to_string()))
+            .expression_attribute_values(":caller", AttributeValue::S(caller_id.to_string()))
             .expression_attribute_values(":now", time(now))
-            // A refusal brings the item back: "spent already" is told from
-            // "never valid here" without a second read.
+            .return_values(ReturnValue::AllOld)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         let old = match result {
-            Ok(_) => return Ok(Spend::Spent),
+            Ok(out) => {
+                return out
+                    .attributes
+                    .and_then(decode::<ChallengeItem>)
+                    .and_then(|item| item.cred_id)
+                    .map(|cred_id| Spend::Spent { cred_id })
+                    .ok_or_else(|| {
+                        Error::internal("replay user action spend", "spent item names no credId")
+                    })
+            }
             Err(e) => match e.into_service_error() {
                 UpdateItemError::ConditionalCheckFailedException(refused) => refused.item,
                 other => {
@@ -166,11 +199,13 @@ impl ReplayStore for DynamoReplayStore {
                 }
             },
         };
-        Ok(refusal(
-            old.and_then(decode::<UserActionItem>),
-            binding,
-            now,
-        ))
+        let valid_here = old
+            .and_then(decode::<ChallengeItem>)
+            .filter(|item| item.is_user_action(&action.secret, binding, caller_id, now));
+        Ok(match valid_here {
+            Some(item) if item.spent_at.is_some() => Spend::AlreadySpent,
+            _ => Spend::Invalid,
+        })
     }
 
     /// One `UpdateItem`: `ADD #c :one` with the window's TTL, answering the
@@ -198,17 +233,5 @@ impl ReplayStore for DynamoReplayStore {
             .and_then(|v| v.as_n().ok())
             .and_then(|n| n.parse::<u64>().ok())
             .ok_or_else(|| Error::internal("replay login count", "no count returned"))
-    }
-}
-
-/// Why a spend was refused, from the item as it stood.
-fn refusal(old: Option<UserActionItem>, binding: &SecretDigest, now: UnixTime) -> Spend {
-    match old {
-        Some(item)
-            if &item.binding == binding && item.expires_at > now && item.spent_at.is_some() =>
-        {
-            Spend::AlreadySpent
-        }
-        _ => Spend::Invalid,
     }
 }

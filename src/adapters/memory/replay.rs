@@ -7,35 +7,45 @@ use std::sync::{Arc, Mutex};
 
 use super::{lock, Faults};
 use crate::domain::ids::UserId;
-use crate::domain::ports::{ChallengeRecord, ReplayStore, Spend, UserActionRecord};
+use crate::domain::ports::{ChallengeRecord, ReplayStore, Signing, Spend};
 use crate::domain::secret::SecretDigest;
 use crate::domain::time::UnixTime;
+use crate::domain::user_action::UserActionKey;
 use crate::error::Error;
 
 /// The calls that can be armed to fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplayCall {
     RecordNonce,
+    ForgetNonce,
     PutChallenge,
-    TakeChallenge,
-    PutUserAction,
+    SignChallenge,
     SpendUserAction,
     CountLogin,
 }
 
-/// A user action token and, once spent, when.
+/// A challenge, what signing it recorded, and when it was spent.
 #[derive(Debug, Clone)]
-struct UserActionEntry {
-    record: UserActionRecord,
+struct ChallengeEntry {
+    record: ChallengeRecord,
+    signing: Option<Signing>,
     spent_at: Option<UnixTime>,
+}
+
+impl ChallengeEntry {
+    /// The challenge's expiry, or once signed its user action's.
+    fn expires_at(&self) -> UnixTime {
+        self.signing
+            .as_ref()
+            .map_or(self.record.expires_at, |s| s.expires_at)
+    }
 }
 
 #[derive(Debug, Default)]
 struct Store {
     /// (Caller, nonce digest) -> until when it stays recorded.
     nonces: HashMap<(UserId, SecretDigest), UnixTime>,
-    challenges: HashMap<SecretDigest, ChallengeRecord>,
-    user_actions: HashMap<SecretDigest, UserActionEntry>,
+    challenges: HashMap<SecretDigest, ChallengeEntry>,
     /// (account, window start) -> delegated login attempts counted.
     login_windows: HashMap<(UserId, UnixTime), u64>,
 }
@@ -57,15 +67,33 @@ impl MemoryReplay {
         self.faults.arm(call);
     }
 
-    /// The challenge stored under `key`, expired or not, without taking it.
+    /// The challenge stored under `key`, expired or not, signed or not.
     pub fn challenge(&self, key: &SecretDigest) -> Option<ChallengeRecord> {
-        lock(&self.store).challenges.get(key).cloned()
+        lock(&self.store)
+            .challenges
+            .get(key)
+            .map(|e| e.record.clone())
     }
 
-    /// When the user action stored under `key` was spent, if it was.
+    /// What signing the challenge under `key` recorded, if it was signed.
+    pub fn signing(&self, key: &SecretDigest) -> Option<Signing> {
+        lock(&self.store)
+            .challenges
+            .get(key)
+            .and_then(|e| e.signing.clone())
+    }
+
+    /// Whether the nonce is recorded for `caller` (expired or not).
+    pub fn has_nonce(&self, caller: &UserId, key: &SecretDigest) -> bool {
+        lock(&self.store)
+            .nonces
+            .contains_key(&(caller.clone(), key.clone()))
+    }
+
+    /// When the user action of the challenge under `key` was spent, if it was.
     pub fn spent_at(&self, key: &SecretDigest) -> Option<UnixTime> {
         lock(&self.store)
-            .user_actions
+            .challenges
             .get(key)
             .and_then(|e| e.spent_at)
     }
@@ -97,73 +125,86 @@ impl ReplayStore for MemoryReplay {
         Ok(true)
     }
 
+    async fn forget_nonce(&self, caller: &UserId, key: &SecretDigest) -> Result<(), Error> {
+        self.faults.check(ReplayCall::ForgetNonce)?;
+        lock(&self.store)
+            .nonces
+            .remove(&(caller.clone(), key.clone()));
+        Ok(())
+    }
+
     async fn put_challenge(&self, record: &ChallengeRecord) -> Result<(), Error> {
         self.faults.check(ReplayCall::PutChallenge)?;
         let mut store = lock(&self.store);
         if store.challenges.contains_key(&record.key) {
             return Err(key_taken("replay challenge write"));
         }
-        store.challenges.insert(record.key.clone(), record.clone());
+        let entry = ChallengeEntry {
+            record: record.clone(),
+            signing: None,
+            spent_at: None,
+        };
+        store.challenges.insert(record.key.clone(), entry);
         Ok(())
     }
 
-    /// Deleted only under `callerId = :caller AND expiresAt > :now`: a
-    /// refusal (wrong caller, expired) leaves the challenge where it is.
-    async fn take_challenge(
+    /// Signed only under `callerId = :caller AND expiresAt > :now AND
+    /// attribute_not_exists(signedAt)`: a refusal (wrong caller, expired,
+    /// signed already) changes nothing.
+    async fn sign_challenge(
         &self,
         key: &SecretDigest,
         caller_id: &UserId,
+        signing: &Signing,
         now: UnixTime,
     ) -> Result<Option<ChallengeRecord>, Error> {
-        self.faults.check(ReplayCall::TakeChallenge)?;
+        self.faults.check(ReplayCall::SignChallenge)?;
         let mut store = lock(&self.store);
-        let takeable = store
-            .challenges
-            .get(key)
-            .is_some_and(|c| &c.caller_id == caller_id && c.expires_at > now);
-        Ok(if takeable {
-            store.challenges.remove(key)
-        } else {
-            None
-        })
-    }
-
-    async fn put_user_action(&self, record: &UserActionRecord) -> Result<(), Error> {
-        self.faults.check(ReplayCall::PutUserAction)?;
-        let mut store = lock(&self.store);
-        if store.user_actions.contains_key(&record.key) {
-            return Err(key_taken("replay user action write"));
-        }
-        let entry = UserActionEntry {
-            record: record.clone(),
-            spent_at: None,
+        let Some(entry) = store.challenges.get_mut(key) else {
+            return Ok(None);
         };
-        store.user_actions.insert(record.key.clone(), entry);
-        Ok(())
+        let signable = &entry.record.caller_id == caller_id
+            && entry.expires_at() > now
+            && entry.signing.is_none();
+        if !signable {
+            return Ok(None);
+        }
+        entry.signing = Some(signing.clone());
+        Ok(Some(entry.record.clone()))
     }
 
-    /// Spent under `attribute_not_exists(spentAt) AND binding = :b AND
-    /// expiresAt > :now`; a refusal is `AlreadySpent` only when the token
-    /// was valid for this request, so nothing else is revealed.
+    /// Spent under the signed secret, binding, caller, unspent and
+    /// unexpired; a refusal is `AlreadySpent` only when the token was
+    /// valid for this request, so nothing else is revealed.
     async fn spend_user_action(
         &self,
-        key: &SecretDigest,
+        action: &UserActionKey,
+        caller_id: &UserId,
         binding: &SecretDigest,
         now: UnixTime,
     ) -> Result<Spend, Error> {
         self.faults.check(ReplayCall::SpendUserAction)?;
         let mut store = lock(&self.store);
-        let Some(entry) = store.user_actions.get_mut(key) else {
+        let Some(entry) = store.challenges.get_mut(&action.challenge) else {
             return Ok(Spend::Invalid);
         };
-        if &entry.record.binding != binding || entry.record.expires_at <= now {
+        let expires_at = entry.expires_at();
+        let Some(signing) = &entry.signing else {
+            return Ok(Spend::Invalid);
+        };
+        if signing.secret != action.secret
+            || &entry.record.binding != binding
+            || &entry.record.caller_id != caller_id
+            || expires_at <= now
+        {
             return Ok(Spend::Invalid);
         }
         if entry.spent_at.is_some() {
             return Ok(Spend::AlreadySpent);
         }
+        let cred_id = signing.cred_id.clone();
         entry.spent_at = Some(now);
-        Ok(Spend::Spent)
+        Ok(Spend::Spent { cred_id })
     }
 
     /// `ADD #c :one` under the lock: every attempt gets its own count.

@@ -99,7 +99,7 @@ where
         };
         let (active, (spend, target)) = self.authenticate(&pre, decision, work).await?; // 2, 3
         let body = body?; // 4
-        require_spent(spend)?; // 5
+        decision.credential = active.signed_with(&require_spent(spend)?); // 5
         let identity = &active.identity;
         if active.caller.token_kind != TokenKind::ServiceAccount || !identity.is_service_account {
             return Err(permissions::forbidden(identity, USERS_DELEGATE)); // 6

@@ -105,11 +105,12 @@ async fn a_challenge_is_its_callers_and_single_use() {
     let (answer, decision) = w.action(&other, &other.key().assertion(&challenge)).await;
     assert_error(&answer, 400, CHALLENGE_INVALID);
     assert_eq!(decision.credential, None);
-    assert!(w.replay().challenge(&key).is_some());
+    assert_eq!(w.replay().signing(&key), None);
 
     let body = org.sa.key().assertion(&challenge);
     assert!(w.action(&org.sa, &body).await.0.is_ok());
-    assert!(w.replay().challenge(&key).is_none());
+    let signing = w.replay().signing(&key).expect("signed");
+    assert_eq!(signing.cred_id, org.sa.key().credential.cred_id.as_str());
     assert_error(&w.action(&org.sa, &body).await.0, 400, CHALLENGE_INVALID);
 
     let cd = key_get("anything");
@@ -136,7 +137,7 @@ async fn an_expired_challenge_is_not_valid() {
     let cd = key_get("old-challenge");
     let old = key.assertion_with("old", &cd, &key.sign_b64(cd.as_bytes()));
     assert_error(&w.action(&org.sa, &old).await.0, 400, CHALLENGE_INVALID);
-    assert!(w.replay().challenge(&SecretDigest::of(b"old")).is_some());
+    assert_eq!(w.replay().signing(&SecretDigest::of(b"old")), None);
     // The same record, unexpired, is accepted: only the time differed.
     let cd = key_get("new-challenge");
     let new = key.assertion_with("new", &cd, &key.sign_b64(cd.as_bytes()));

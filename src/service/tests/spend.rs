@@ -6,9 +6,10 @@ use futures::future::join_all;
 use super::support::*;
 use crate::adapters::memory::{DirectoryCall, ReplayCall};
 use crate::domain::payload::binding;
-use crate::domain::ports::{ReplayStore, UserActionRecord};
-use crate::domain::secret::SecretDigest;
+use crate::domain::ports::{ChallengeRecord, ReplayStore, Signing};
+use crate::domain::secret::{Redacted, SecretDigest};
 use crate::domain::time::UnixTime;
+use crate::domain::user_action::parse_user_action;
 
 const INTERNAL: &str = "Internal Server Error";
 
@@ -18,7 +19,7 @@ async fn a_user_action_is_spent_once_then_already_used() {
     let org = w.org(&ALL_OPERATIONS).await;
     let name = org.end_user.username.as_str();
     let ua = w.user_action(&org.sa, LOGIN, &login_body(name)).await;
-    let key = SecretDigest::of(ua.as_bytes());
+    let key = challenge_of(&ua);
     assert_eq!(w.replay().spent_at(&key), None);
     let req = w.login_request(&org.sa, name, &ua);
     assert!(w.login_req(&req).await.0.is_ok());
@@ -73,7 +74,7 @@ async fn user_actions_of_other_requests_are_invalid_and_stay_unspent() {
     for ua in [&other_path, &other_payload, &other_method, &other_caller] {
         let req = w.login_request(&org.sa, name, ua);
         assert_error(&w.login_req(&req).await.0, 403, UA_INVALID);
-        assert_eq!(w.replay().spent_at(&SecretDigest::of(ua.as_bytes())), None);
+        assert_eq!(w.replay().spent_at(&challenge_of(ua)), None);
     }
     // Refusals spend nothing: each still serves the request it is bound to.
     let own = w.login_request(&org.sa, employee, &other_payload);
@@ -101,20 +102,37 @@ async fn an_expired_user_action_is_invalid() {
     let name = org.end_user.username.as_str();
     let bound = binding(org.sa.id(), "POST", LOGIN, login_body(name).as_bytes());
     let now = UnixTime::now();
-    for (token, expires_at) in [("expired", now.plus_secs(-1)), ("fresh", now.plus_secs(60))] {
-        let record = UserActionRecord {
-            key: SecretDigest::of(token.as_bytes()),
+    for (identifier, expires_at) in [("expired", now.plus_secs(-1)), ("fresh", now.plus_secs(60))] {
+        let record = ChallengeRecord {
+            key: SecretDigest::of(identifier.as_bytes()),
             caller_id: org.sa.id().clone(),
+            challenge: Redacted::new("challenge".into()),
             binding: bound.clone(),
+            expires_at: now.plus_secs(60),
+        };
+        w.replay().put_challenge(&record).await.unwrap();
+        let signing = Signing {
+            secret: SecretDigest::of(b"secret"),
+            cred_id: org.sa.key().credential.cred_id.as_str().into(),
             expires_at,
         };
-        w.replay().put_user_action(&record).await.unwrap();
+        let signed = w
+            .replay()
+            .sign_challenge(&record.key, org.sa.id(), &signing, now);
+        assert!(signed.await.unwrap().is_some());
     }
-    let expired = w.login_request(&org.sa, name, "expired");
+    let expired = w.login_request(&org.sa, name, "expired.secret");
     assert_error(&w.login_req(&expired).await.0, 403, UA_INVALID);
     // The same record, unexpired, is spendable: only the time differed.
-    let fresh = w.login_request(&org.sa, name, "fresh");
+    let fresh = w.login_request(&org.sa, name, "fresh.secret");
     assert!(w.login_req(&fresh).await.0.is_ok());
+}
+
+/// The challenge item a user action token names.
+fn challenge_of(ua: &str) -> SecretDigest {
+    parse_user_action(ua)
+        .expect("a user action token")
+        .challenge
 }
 
 #[tokio::test]
@@ -164,4 +182,33 @@ async fn failed_reads_and_spends_are_500() {
     // The failed spend spent nothing.
     let retry = w.login_request(&org.sa, name, &ua);
     assert!(w.login_req(&retry).await.0.is_ok());
+}
+
+#[tokio::test]
+async fn a_refused_caller_leaves_no_nonce_and_a_fresh_one_is_kept() {
+    let w = World::new();
+    let org = w.org(&ALL_OPERATIONS).await;
+    let nonce_key = |req: &crate::service::ApiRequest| {
+        let value = req.nonce.as_ref().unwrap().expose().clone();
+        let policy = crate::domain::nonce::NoncePolicy::Required;
+        let n = crate::domain::nonce::check_nonce(Some(&value), policy, 300, UnixTime::now());
+        n.unwrap().unwrap().key
+    };
+    // An active caller's nonce stays recorded.
+    let req = w.post(&org.sa, INIT, &init_body("POST", LOGIN, "{}"));
+    assert!(w.init_req(&req).await.0.is_ok());
+    assert!(w.replay().has_nonce(org.sa.id(), &nonce_key(&req)));
+
+    // A deactivated one's is removed on the refusal path.
+    w.set_active(&org.sa.identity, false).await;
+    let req = w.post(&org.sa, INIT, &init_body("POST", LOGIN, "{}"));
+    let (answer, decision) = w.init_req(&req).await;
+    assert_error(&answer, 401, "Not Authorized.");
+    assert!(!w.replay().has_nonce(org.sa.id(), &nonce_key(&req)));
+    assert!(decision.timings.write_ms.is_some());
+    // A failed removal leaves it to expire; the refusal stands.
+    w.replay().fail_next(ReplayCall::ForgetNonce);
+    let req = w.post(&org.sa, INIT, &init_body("POST", LOGIN, "{}"));
+    assert_error(&w.init_req(&req).await.0, 401, "Not Authorized.");
+    assert!(w.replay().has_nonce(org.sa.id(), &nonce_key(&req)));
 }

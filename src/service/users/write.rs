@@ -149,7 +149,7 @@ where
         };
         let (active, spend) = self.authenticate(&pre, decision, spend).await?;
         let (username, kind, external_id, is_sso_required) = parsed?;
-        require_spent(spend)?;
+        decision.credential = active.signed_with(&require_spent(spend)?);
         let _ = allowed(&active, Capability::CreateUser)?;
         let new = NewUser {
             org_id: active.caller.org_id.clone(),
@@ -204,7 +204,7 @@ where
         };
         let (active, (spend, record)) = self.authenticate(&pre, decision, work).await?;
         let change = parsed?;
-        require_spent(spend)?;
+        decision.credential = active.signed_with(&require_spent(spend)?);
         let grant = allowed(&active, change.capability())?;
         let record = visible(record?, &active, false)?;
         decision.target = Some(record.identity.user_id.clone());

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Key;
 use crate::domain::ids::UserId;
-use crate::domain::ports::{ChallengeRecord, UserActionRecord};
+use crate::domain::ports::ChallengeRecord;
 use crate::domain::registration::RegistrationRecord;
 use crate::domain::secret::{Redacted, SecretDigest};
 use crate::domain::time::UnixTime;
@@ -19,23 +19,40 @@ pub struct NonceItem {
 }
 
 impl NonceItem {
+    pub fn key(caller: &UserId, key: &SecretDigest) -> Key {
+        Key::replay(format!("NONCE#{caller}#{}", key.as_str()))
+    }
+
     pub fn new(caller: &UserId, key: &SecretDigest, expires_at: UnixTime) -> Self {
         Self {
-            pk: format!("NONCE#{caller}#{}", key.as_str()),
+            pk: Self::key(caller, key).pk,
             expires_at,
         }
     }
 }
 
-/// Replay table: `CHALLENGE#<digest of the challenge identifier>`.
+/// Replay table: `CHALLENGE#<digest of the challenge identifier>`: a
+/// signing challenge, and once signed the user action it became. Init
+/// puts it; `/auth/action` marks it signed (`signedAt`), recording the
+/// digest of the user action's secret (`secretDigest`), the credId that
+/// signed (`credId`) and the user action's expiry in place of the
+/// challenge's; the one request that spends it sets `spentAt`.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChallengeItem {
     pk: String,
-    caller_id: UserId,
+    pub caller_id: UserId,
     challenge: Redacted<String>,
-    binding: SecretDigest,
-    expires_at: UnixTime,
+    pub binding: SecretDigest,
+    pub expires_at: UnixTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<UnixTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_digest: Option<SecretDigest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cred_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spent_at: Option<UnixTime>,
 }
 
 impl ChallengeItem {
@@ -50,6 +67,10 @@ impl ChallengeItem {
             challenge: r.challenge.clone(),
             binding: r.binding.clone(),
             expires_at: r.expires_at,
+            signed_at: None,
+            secret_digest: None,
+            cred_id: None,
+            spent_at: None,
         }
     }
 
@@ -62,34 +83,21 @@ impl ChallengeItem {
             expires_at: self.expires_at,
         }
     }
-}
 
-/// Replay table: `USERACTION#<digest of the user action token>`;
-/// `spentAt` is set by the one request that spends it.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UserActionItem {
-    pk: String,
-    caller_id: UserId,
-    pub binding: SecretDigest,
-    pub expires_at: UnixTime,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub spent_at: Option<UnixTime>,
-}
-
-impl UserActionItem {
-    pub fn key(key: &SecretDigest) -> Key {
-        Key::replay(format!("USERACTION#{}", key.as_str()))
-    }
-
-    pub fn new(r: &UserActionRecord) -> Self {
-        Self {
-            pk: Self::key(&r.key).pk,
-            caller_id: r.caller_id.clone(),
-            binding: r.binding.clone(),
-            expires_at: r.expires_at,
-            spent_at: None,
-        }
+    /// Whether it is the user action `secret`, `binding` and `caller`
+    /// name, signed and unexpired at `now` (spent or not).
+    pub fn is_user_action(
+        &self,
+        secret: &SecretDigest,
+        binding: &SecretDigest,
+        caller: &UserId,
+        now: UnixTime,
+    ) -> bool {
+        self.signed_at.is_some()
+            && self.secret_digest.as_ref() == Some(secret)
+            && &self.binding == binding
+            && &self.caller_id == caller
+            && self.expires_at > now
     }
 }
 
