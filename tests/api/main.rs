@@ -21,6 +21,7 @@ mod nonce;
 mod permissions;
 mod registration;
 mod rules;
+mod stages;
 mod tokens;
 mod transactions;
 mod users;

@@ -88,6 +88,11 @@ impl Stack {
         Self::build(endpoint, &[]).await
     }
 
+    /// The same, with extra or overriding environment variables.
+    pub async fn behind_with_env(endpoint: &str, extra: &[(&str, &str)]) -> Self {
+        Self::build(endpoint, extra).await
+    }
+
     async fn build(service_endpoint: &str, extra: &[(&str, &str)]) -> Self {
         let admin = Admin::new(&sdk_config().await, DIRECTORY_TABLE, REPLAY_TABLE);
         let sdk = sdk_config_for(service_endpoint, MOTO_LIMITS).await;

@@ -1,11 +1,13 @@
-//! A small HTTP/1.1 proxy in front of moto that counts AWS calls by
+//! A small HTTP/1.1 proxy in front of moto that records AWS calls by
 //! operation and injects faults per operation: delays, throttling errors,
 //! dropped connections. It speaks the real wire protocol to both sides, so
-//! the service's real AWS SDK clients meet real failures.
+//! the service's real AWS SDK clients meet real failures. It also records
+//! when each call arrived and was answered, so that a test can count a
+//! request's sequential stages: calls whose times overlap form one.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -21,10 +23,50 @@ pub enum Fault {
     Drop,
 }
 
+/// One AWS call as the proxy saw it.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub operation: String,
+    /// The DynamoDB table it names, if it names one.
+    pub table: Option<String>,
+    pub arrived: Instant,
+    pub answered: Instant,
+}
+
+/// The calls grouped into sequential stages, in order: a call that
+/// arrives before every call of the current stage has been answered
+/// overlaps it and joins it; one that arrives later starts the next stage.
+/// Each stage lists its operations, sorted.
+pub fn stages(calls: &[Call]) -> Vec<Vec<String>> {
+    let mut calls = calls.to_vec();
+    calls.sort_by_key(|c| c.arrived);
+    let mut stages: Vec<(Instant, Vec<String>)> = Vec::new();
+    for call in calls {
+        match stages.last_mut() {
+            Some((end, ops)) if call.arrived < *end => {
+                *end = (*end).max(call.answered);
+                ops.push(call.operation);
+            }
+            _ => stages.push((call.answered, vec![call.operation])),
+        }
+    }
+    stages
+        .into_iter()
+        .map(|(_, mut ops)| {
+            ops.sort();
+            ops
+        })
+        .collect()
+}
+
 #[derive(Default)]
 struct State {
-    counts: HashMap<String, usize>,
     faults: HashMap<String, Fault>,
+    calls: Vec<Call>,
+    /// Every answer is held until at least this long after its call
+    /// arrived, so that calls made together visibly overlap however fast
+    /// the backend answers, and a call made after an answer cannot.
+    pace: Option<Duration>,
 }
 
 /// A running proxy; it lives as long as the test's runtime.
@@ -59,13 +101,19 @@ impl Proxy {
         };
     }
 
-    /// Calls seen per operation since the last reset.
-    pub fn counts(&self) -> HashMap<String, usize> {
-        self.state.lock().unwrap().counts.clone()
+    /// The calls answered since the last reset, with their times.
+    pub fn calls(&self) -> Vec<Call> {
+        self.state.lock().unwrap().calls.clone()
     }
 
-    pub fn reset_counts(&self) {
-        self.state.lock().unwrap().counts.clear();
+    pub fn reset_calls(&self) {
+        let mut state = self.state.lock().unwrap();
+        state.calls.clear();
+    }
+
+    /// Holds every answer until `pace` after its call arrived (`None`: off).
+    pub fn set_pace(&self, pace: Option<Duration>) {
+        self.state.lock().unwrap().pace = pace;
     }
 }
 
@@ -127,12 +175,12 @@ async fn serve(client: TcpStream, upstream: String, state: Arc<Mutex<State>>) {
     let (read, mut write) = client.into_split();
     let mut reader = BufReader::new(read);
     while let Some(request) = read_message(&mut reader).await {
+        let arrived = Instant::now();
         let target = request.header("x-amz-target").unwrap_or("").to_string();
         let operation = target.rsplit('.').next().unwrap_or("").to_string();
-        let fault = {
-            let mut s = state.lock().unwrap();
-            *s.counts.entry(operation.clone()).or_default() += 1;
-            s.faults.get(&operation).copied()
+        let (fault, pace) = {
+            let s = state.lock().unwrap();
+            (s.faults.get(&operation).copied(), s.pace)
         };
         let response = match fault {
             Some(Fault::Drop) => return,
@@ -149,6 +197,19 @@ async fn serve(client: TcpStream, upstream: String, state: Arc<Mutex<State>>) {
                 None => return,
             },
         };
+        if let Some(pace) = pace {
+            tokio::time::sleep_until((arrived + pace).into()).await;
+        }
+        let answered = Instant::now();
+        let table = serde_json::from_slice::<serde_json::Value>(&request.body)
+            .ok()
+            .and_then(|b| b["TableName"].as_str().map(str::to_string));
+        state.lock().unwrap().calls.push(Call {
+            operation: operation.clone(),
+            table,
+            arrived,
+            answered,
+        });
         if write.write_all(&response).await.is_err() {
             return;
         }
@@ -165,4 +226,35 @@ async fn forward(upstream: &str, request: &Message) -> Option<Vec<u8>> {
     let mut bytes = response.head.into_bytes();
     bytes.extend(response.body);
     Some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_calls_are_one_stage_and_a_later_one_another() {
+        let t0 = Instant::now();
+        let at = |op: &str, a: u64, b: u64| Call {
+            operation: op.into(),
+            table: None,
+            arrived: t0 + Duration::from_millis(a),
+            answered: t0 + Duration::from_millis(b),
+        };
+        let calls = [
+            at("Query", 0, 100),
+            at("GetItem", 5, 120),
+            at("PutItem", 110, 200), // overlaps GetItem, so still stage 1
+            at("Sign", 250, 300),
+            at("PutItem", 260, 310),
+        ];
+        assert_eq!(
+            stages(&calls),
+            vec![
+                vec!["GetItem".to_string(), "PutItem".into(), "Query".into()],
+                vec!["PutItem".into(), "Sign".into()],
+            ]
+        );
+        assert_eq!(stages(&[]), Vec::<Vec<String>>::new());
+    }
 }
