@@ -10,6 +10,7 @@ use crate::domain::decode_base64url;
 use crate::domain::payload::binding;
 use crate::domain::ports::{ChallengeRecord, Directory, ReplayStore, Signer, Signing};
 use crate::domain::secret::{new_opaque_token, Redacted, SecretDigest};
+use crate::domain::time::UnixTime;
 use crate::domain::user_action::new_user_action;
 use crate::error::Error;
 use crate::service::{
@@ -76,6 +77,32 @@ struct KeyAssertion {
 #[serde(rename_all = "camelCase")]
 pub struct ActionResponse {
     pub user_action: Redacted<String>,
+}
+
+/// A well-formed `/auth/action` request and the user action it would
+/// earn: the challenge's key, what signing records on it, and the token
+/// (handed out only on success).
+struct Attempt {
+    challenge: SecretDigest,
+    signing: Signing,
+    assertion: KeyAssertion,
+    token: String,
+}
+
+impl Attempt {
+    fn new(identifier: &Redacted<String>, assertion: KeyAssertion, now: UnixTime) -> Self {
+        let (token, secret) = new_user_action(identifier.expose());
+        Attempt {
+            challenge: SecretDigest::of(identifier.expose().as_bytes()),
+            signing: Signing {
+                secret,
+                cred_id: assertion.cred_id.clone(),
+                expires_at: now.plus_secs(USER_ACTION_TTL_SECS),
+            },
+            assertion,
+            token,
+        }
+    }
 }
 
 fn parse_init_body(body: &[u8]) -> Result<InitBody, Error> {
@@ -180,35 +207,30 @@ impl<D: Directory, R: ReplayStore, S: Signer> AuthService<D, R, S> {
         decision: &mut Decision,
     ) -> Result<ActionResponse, Error> {
         let pre = self.preflight(req, decision)?;
-        let parsed =
-            accept_force(req.query.as_deref()).and_then(|()| parse_action_body(req.body()));
         // One stage: the challenge is marked signed alongside the caller's
         // reads, recording the digest of a fresh secret; the secret (half
         // of the user action token) is disclosed only once every check
         // below passed, so a refused request leaves a spent challenge whose
         // user action nobody can present.
-        let (token, secret) = match &parsed {
-            Ok((identifier, _)) => new_user_action(identifier.expose()),
-            Err(_) => (String::new(), SecretDigest::of(b"")),
-        };
+        let parsed = accept_force(req.query.as_deref())
+            .and_then(|()| parse_action_body(req.body()))
+            .map(|(identifier, assertion)| Attempt::new(&identifier, assertion, pre.now));
         let sign = async {
             match &parsed {
-                Ok((identifier, assertion)) => {
-                    let key = SecretDigest::of(identifier.expose().as_bytes());
-                    let signing = Signing {
-                        secret: secret.clone(),
-                        cred_id: assertion.cred_id.clone(),
-                        expires_at: pre.now.plus_secs(USER_ACTION_TTL_SECS),
-                    };
-                    self.replay
-                        .sign_challenge(&key, &pre.caller.user_id, &signing, pre.now)
-                        .await
+                Ok(a) => {
+                    let caller = &pre.caller.user_id;
+                    let signed =
+                        self.replay
+                            .sign_challenge(&a.challenge, caller, &a.signing, pre.now);
+                    signed.await
                 }
                 Err(_) => Ok(None),
             }
         };
         let (active, signed) = self.authenticate(&pre, decision, sign).await?;
-        let (_, assertion) = parsed?;
+        let Attempt {
+            assertion, token, ..
+        } = parsed?;
         let challenge = signed?.ok_or(Error::ChallengeInvalid)?;
         let credential = active
             .record
