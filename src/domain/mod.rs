@@ -20,6 +20,7 @@ pub mod time;
 pub mod token;
 pub mod username;
 pub mod verified_tokens;
+pub mod webauthn;
 
 /// Decodes base64url, padded or not.
 pub fn decode_base64url(value: &str) -> Option<Vec<u8>> {
