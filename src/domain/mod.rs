@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bearer;
 pub mod client_data;
 pub mod credential;
+pub mod credentials;
 pub mod der;
 pub mod ids;
 pub mod limits;
