@@ -47,6 +47,15 @@ pub enum Error {
     /// A credId already registered in the org.
     #[error("credential already registered")]
     CredentialAlreadyRegistered,
+    /// A credentialUuid that is not one of the caller's.
+    #[error("Credential not found")]
+    CredentialNotFound,
+    /// Deactivating the caller's last active credential.
+    #[error("cannot deactivate the last active credential")]
+    LastActiveCredential,
+    /// A service account calling the credentials API.
+    #[error("service account credentials are managed by the operator")]
+    ServiceAccountCredentials,
     /// A delegated login from outside the service account's source CIDRs.
     #[error("source address not allowed for this service account")]
     SourceNotAllowed,
@@ -77,6 +86,7 @@ impl Error {
             | Error::UserDeactivated
             | Error::ChallengeInvalid
             | Error::CredentialAlreadyRegistered
+            | Error::LastActiveCredential
             | Error::BadRequest(_) => 400,
             Error::NotAuthorized
             | Error::UserNotFound
@@ -86,8 +96,9 @@ impl Error {
             Error::UserActionInvalid
             | Error::Forbidden { .. }
             | Error::ServiceAccountLogout
+            | Error::ServiceAccountCredentials
             | Error::SourceNotAllowed => 403,
-            Error::RouteNotFound | Error::UnknownUser => 404,
+            Error::RouteNotFound | Error::UnknownUser | Error::CredentialNotFound => 404,
             Error::MethodNotAllowed => 405,
             Error::PayloadTooLarge => 413,
             Error::TooManyLogins => 429,
@@ -112,6 +123,9 @@ impl Error {
             Error::ServiceAccountLogout => "service_account_logout",
             Error::UserAlreadyRegistered => "user_already_registered",
             Error::CredentialAlreadyRegistered => "credential_already_registered",
+            Error::CredentialNotFound => "credential_not_found",
+            Error::LastActiveCredential => "last_active_credential",
+            Error::ServiceAccountCredentials => "service_account_credentials",
             Error::SourceNotAllowed => "source_not_allowed",
             Error::TooManyLogins => "rate_limited",
             Error::BadRequest(_) => "bad_request",

@@ -16,5 +16,7 @@ pub mod service;
 pub mod telemetry;
 #[cfg(test)]
 pub(crate) mod test_keys;
+#[cfg(test)]
+pub(crate) mod test_passkeys;
 
 pub use error::Error;

@@ -78,6 +78,8 @@ fn key_credential(public_key_pem: &str) -> Result<Credential, AdminError> {
         active: true,
         kind: CredentialKind::Key,
         name: String::new(),
+        created_at: Some(crate::domain::time::UnixTime::now()),
+        passkey: None,
     })
 }
 

@@ -6,11 +6,13 @@
 mod audit;
 mod directory;
 mod limits;
+mod passkeys;
 mod setup;
 
 pub use audit::AuditFilter;
 pub use directory::{IssuedToken, ServiceAccount, ServiceAccountRequest};
 pub use limits::{LimitsChange, LimitsView, MAX_LOGINS_PER_MINUTE};
+pub use passkeys::PasskeysChange;
 
 use aws_config::SdkConfig;
 
@@ -48,7 +50,15 @@ impl AdminError {
             WriteError::Refused(Refusal::IdentityMissing) => {
                 AdminError::NotFound(format!("identity of {subject}"))
             }
-            WriteError::Refused(Refusal::TokenMissing) => AdminError::NotFound(subject.into()),
+            WriteError::Refused(Refusal::TokenMissing | Refusal::CredentialMissing) => {
+                AdminError::NotFound(subject.into())
+            }
+            WriteError::Refused(Refusal::CredIdTaken) => {
+                AdminError::Conflict(format!("credId of {subject} is taken"))
+            }
+            WriteError::Refused(Refusal::NoOtherActive) => {
+                AdminError::Conflict(format!("{subject} is the last active credential"))
+            }
             WriteError::Refused(Refusal::Conflict) => {
                 AdminError::Conflict(format!("{subject} changed concurrently"))
             }

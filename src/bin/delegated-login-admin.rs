@@ -2,7 +2,9 @@
 //! reads. JSON on stdout; a message on stderr and a non-zero exit on error.
 
 use clap::{Parser, Subcommand};
-use delegated_login::admin::{Admin, AdminError, AuditFilter, LimitsChange, ServiceAccountRequest};
+use delegated_login::admin::{
+    Admin, AdminError, AuditFilter, LimitsChange, PasskeysChange, ServiceAccountRequest,
+};
 use delegated_login::bootstrap::{with_limits, AwsLimits};
 use delegated_login::domain::model::UserKind;
 use serde_json::json;
@@ -90,6 +92,26 @@ enum OrgCommand {
     Create {
         #[arg(long, default_value = "org")]
         name: String,
+    },
+    /// Set the org's passkey settings (relying parties and allowed page
+    /// origins), replacing the stored ones; an org without any offers no
+    /// passkeys.
+    Passkeys {
+        #[arg(long)]
+        org: String,
+        /// The whole list, e.g. '[{"rpId":"example.com","origins":"*"}]'.
+        #[arg(long, conflicts_with_all = ["rp_id", "clear"])]
+        json: Option<String>,
+        /// One relying party (with --origins).
+        #[arg(long, requires = "origins", conflicts_with = "clear")]
+        rp_id: Option<String>,
+        /// '*' (https on the rpId and its subdomains) or a comma-separated
+        /// list of exact origins (e.g. http://localhost:3000).
+        #[arg(long, requires = "rp_id")]
+        origins: Option<String>,
+        /// Remove every relying party.
+        #[arg(long)]
+        clear: bool,
     },
 }
 
@@ -302,6 +324,28 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
         Command::Org {
             command: OrgCommand::Create { name },
         } => json!({ "orgId": admin.create_org(&name).await? }),
+        Command::Org {
+            command:
+                OrgCommand::Passkeys {
+                    org,
+                    json,
+                    rp_id,
+                    origins,
+                    clear,
+                },
+        } => {
+            let change = match (json, rp_id, origins, clear) {
+                (Some(json), _, _, _) => PasskeysChange::Json(json),
+                (None, Some(rp_id), Some(origins), _) => PasskeysChange::One { rp_id, origins },
+                (None, None, None, true) => PasskeysChange::Clear,
+                _ => {
+                    return Err(AdminError::Invalid(
+                        "give --json, --rp-id with --origins, or --clear".into(),
+                    ))
+                }
+            };
+            json!({ "orgId": org, "passkeys": admin.set_passkeys(&org, &change).await? })
+        }
         Command::User {
             command:
                 UserCommand::Create {

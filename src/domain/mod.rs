@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bearer;
 pub mod client_data;
 pub mod credential;
+pub mod credentials;
 pub mod der;
 pub mod ids;
 pub mod limits;
@@ -20,6 +21,7 @@ pub mod time;
 pub mod token;
 pub mod username;
 pub mod verified_tokens;
+pub mod webauthn;
 
 /// Decodes base64url, padded or not.
 pub fn decode_base64url(value: &str) -> Option<Vec<u8>> {

@@ -138,6 +138,8 @@ pub enum CredentialKind {
     Key,
     /// Registered for account recovery; never offered for user actions.
     RecoveryKey,
+    /// A passkey (WebAuthn): signs user actions with assertions.
+    Fido2,
 }
 
 impl CredentialKind {
@@ -145,6 +147,7 @@ impl CredentialKind {
         match self {
             CredentialKind::Key => "Key",
             CredentialKind::RecoveryKey => "RecoveryKey",
+            CredentialKind::Fido2 => "Fido2",
         }
     }
 }
@@ -161,6 +164,22 @@ pub struct Credential {
     pub kind: CredentialKind,
     /// The name given at registration (`""` when none).
     pub name: String,
+    /// When it was registered (`None` on items older than the field).
+    pub created_at: Option<UnixTime>,
+    /// What a `Fido2` credential is bound to; `None` for every other kind.
+    pub passkey: Option<Passkey>,
+}
+
+/// A passkey's relying party, origin, authenticator model and counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passkey {
+    pub rp_id: String,
+    /// The origin of the page that created it.
+    pub origin: String,
+    /// The authenticator model's AAGUID, as a UUID.
+    pub aaguid: String,
+    /// The last signature counter seen (0: the authenticator does not count).
+    pub sign_count: u32,
 }
 
 /// A named list of operations in an org.
@@ -224,6 +243,13 @@ impl CallerRecord {
         self.credentials
             .iter()
             .filter(|c| c.active && c.kind == CredentialKind::Key)
+    }
+
+    /// The passkeys that may sign user actions: active `Fido2` credentials.
+    pub fn active_passkeys(&self) -> impl Iterator<Item = &Credential> {
+        self.credentials
+            .iter()
+            .filter(|c| c.active && c.kind == CredentialKind::Fido2)
     }
 }
 

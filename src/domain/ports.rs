@@ -85,6 +85,12 @@ pub enum Refusal {
     IdentityMissing,
     /// The token named is not on record.
     TokenMissing,
+    /// The credId is already registered in the org.
+    CredIdTaken,
+    /// The credential named does not exist.
+    CredentialMissing,
+    /// The credential that had to stay active no longer is.
+    NoOtherActive,
     /// A freshly minted id collided, or the item changed concurrently.
     Conflict,
 }
@@ -209,9 +215,15 @@ pub trait DirectoryWriter: Send + Sync {
 
 /// Everything the HTTP entry needs of the directory: one bound instead of
 /// a list that grows with every endpoint.
-pub trait DirectoryStore: Directory + DirectoryWriter + UserDirectory {}
+pub trait DirectoryStore:
+    Directory + DirectoryWriter + UserDirectory + crate::domain::credentials::CredentialStore
+{
+}
 
-impl<T: Directory + DirectoryWriter + UserDirectory> DirectoryStore for T {}
+impl<T> DirectoryStore for T where
+    T: Directory + DirectoryWriter + UserDirectory + crate::domain::credentials::CredentialStore
+{
+}
 
 /// A signing challenge waiting for its assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]

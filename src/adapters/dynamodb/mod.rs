@@ -28,6 +28,7 @@
 
 mod actors;
 mod audit;
+mod credentials;
 mod directory;
 mod items;
 mod limits;

@@ -213,6 +213,8 @@ mod tests {
             active: true,
             kind,
             name: "laptop".into(),
+            created_at: None,
+            passkey: None,
         }
     }
 

@@ -26,7 +26,7 @@ pub(super) fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, Error
 
 impl DynamoDirectory {
     /// A put that never overwrites.
-    fn put_new(&self, item: Item, refusal: Refusal) -> Result<Step, Error> {
+    pub(super) fn put_new(&self, item: Item, refusal: Refusal) -> Result<Step, Error> {
         let put = built(
             Put::builder()
                 .table_name(&self.table)
@@ -41,7 +41,7 @@ impl DynamoDirectory {
     }
 
     /// A condition that `key` exists, writing nothing.
-    fn exists(&self, key: Key, refusal: Refusal) -> Result<Step, Error> {
+    pub(super) fn exists(&self, key: Key, refusal: Refusal) -> Result<Step, Error> {
         let check = built(
             ConditionCheck::builder()
                 .table_name(&self.table)
@@ -56,7 +56,7 @@ impl DynamoDirectory {
     }
 
     /// Sets `status` on an existing item (or on any, with `upsert`).
-    fn set_status(
+    pub(super) fn set_status(
         &self,
         key: Key,
         status: Status,

@@ -34,12 +34,14 @@ struct TokenEntry {
 /// The directory's items, keyed as the table keys them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct Store {
-    orgs: HashMap<OrgId, Org>,
+    pub(super) orgs: HashMap<OrgId, Org>,
     pub(super) profiles: HashMap<UserId, Identity>,
     /// A user's second copy, by (org, username): service accounts have none.
     pub(super) usernames: HashMap<(OrgId, Username), Identity>,
     /// Ordered as the partition's sort keys are.
-    credentials: HashMap<UserId, BTreeMap<CredentialId, Credential>>,
+    pub(super) credentials: HashMap<UserId, BTreeMap<CredentialId, Credential>>,
+    /// Each org's passkey settings, as the operator set them.
+    pub(super) passkeys: HashMap<OrgId, Vec<crate::domain::webauthn::RelyingParty>>,
     pub(super) assignments: HashMap<UserId, BTreeMap<AssignmentId, Assignment>>,
     permissions: HashMap<PermissionId, Permission>,
     tokens: HashMap<TokenId, TokenEntry>,
@@ -90,7 +92,7 @@ impl MemoryDirectory {
 }
 
 /// A write refused when `condition` does not hold.
-fn require(condition: bool, refusal: Refusal) -> Result<(), WriteError> {
+pub(super) fn require(condition: bool, refusal: Refusal) -> Result<(), WriteError> {
     if condition {
         Ok(())
     } else {
@@ -138,7 +140,7 @@ impl Store {
             .is_some_and(|c| c.contains_key(credential_id))
     }
 
-    fn insert_credential(&mut self, user_id: &UserId, credential: &Credential) {
+    pub(super) fn insert_credential(&mut self, user_id: &UserId, credential: &Credential) {
         self.credentials
             .entry(user_id.clone())
             .or_default()

@@ -9,6 +9,7 @@
 //! has not deleted yet, expired records stay and are ignored by the
 //! conditions that read `expiresAt`.
 
+mod credentials;
 mod directory;
 mod replay;
 mod signer;

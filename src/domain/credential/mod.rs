@@ -97,6 +97,21 @@ fn unsupported() -> Error {
     )
 }
 
+/// The `PUBLIC KEY` PEM of a DER SubjectPublicKeyInfo, base64 in lines
+/// of 64 (RFC 7468).
+pub fn der_to_pem(der: &[u8]) -> String {
+    let body = STANDARD.encode(der);
+    let mut pem = String::from(PEM_BEGIN);
+    pem.push('\n');
+    for line in body.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str(PEM_END);
+    pem.push('\n');
+    pem
+}
+
 /// The DER inside a `PUBLIC KEY` PEM, however its base64 is wrapped.
 fn pem_der(pem: &str) -> Option<Vec<u8>> {
     let body = pem.trim().strip_prefix(PEM_BEGIN)?.strip_suffix(PEM_END)?;
@@ -108,7 +123,12 @@ impl PublicKey {
     /// Parses a PEM SubjectPublicKeyInfo of any supported type.
     pub fn from_pem(pem: &str) -> Result<Self, Error> {
         let der = pem_der(pem).ok_or_else(unsupported)?;
-        let spki = der::parse_spki(&der).ok_or_else(unsupported)?;
+        Self::from_der(&der)
+    }
+
+    /// Parses a DER SubjectPublicKeyInfo of any supported type.
+    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+        let spki = der::parse_spki(der).ok_or_else(unsupported)?;
         let (key_type, algorithm): (KeyType, &'static dyn VerificationAlgorithm) =
             match spki.algorithm {
                 SpkiAlgorithm::P256 => (KeyType::P256, &ECDSA_P256_SHA256_ASN1),
@@ -131,7 +151,7 @@ impl PublicKey {
             };
         // aws-lc checks the rest: the point is on the named curve, the
         // Ed25519 key is 32 bytes, the RSA key's exponent is sound.
-        let key = ParsedPublicKey::new(algorithm, &der).map_err(|_| unsupported())?;
+        let key = ParsedPublicKey::new(algorithm, der).map_err(|_| unsupported())?;
         let usable = key_type != KeyType::Ed25519 || !ed25519_small_order(spki.key);
         Ok(Self {
             key_type,

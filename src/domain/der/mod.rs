@@ -12,6 +12,8 @@ const SEQUENCE: u8 = 0x30;
 const INTEGER: u8 = 0x02;
 const BIT_STRING: u8 = 0x03;
 const OID: u8 = 0x06;
+/// A certificate's `[0] EXPLICIT` version.
+const EXPLICIT_0: u8 = 0xa0;
 
 /// id-ecPublicKey, 1.2.840.10045.2.1 (RFC 5480).
 const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
@@ -179,20 +181,39 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// DER for tests: builders (the inverse of the readers above) and a
-/// curve-agnostic split of ECDSA signatures.
-#[cfg(test)]
-pub(crate) mod testing {
-    /// One TLV with a minimally encoded length.
+/// The SubjectPublicKeyInfo, as a whole TLV, of an X.509 certificate
+/// (RFC 5280 §4.1): only sliced out, the certificate is not validated.
+pub(crate) fn certificate_spki(cert: &[u8]) -> Option<&[u8]> {
+    let mut outer = Reader::new(whole(cert, SEQUENCE)?);
+    let mut tbs = Reader::new(outer.read(SEQUENCE)?);
+    if tbs.rest.first() == Some(&EXPLICIT_0) {
+        tbs.read(EXPLICIT_0)?; // version
+    }
+    tbs.read(INTEGER)?; // serialNumber
+    for _ in 0..4 {
+        tbs.read(SEQUENCE)?; // signature, issuer, validity, subject
+    }
+    let before = tbs.rest;
+    tbs.read(SEQUENCE)?;
+    Some(&before[..before.len() - tbs.rest.len()])
+}
+
+/// DER builders, the inverse of the readers above: a credential's COSE key
+/// becomes the SubjectPublicKeyInfo every key here is stored as.
+pub(crate) mod build {
+    /// One TLV with a minimally encoded length (contents under 64 KiB).
     pub fn tlv(tag: u8, contents: &[u8]) -> Vec<u8> {
-        let len = contents.len();
         let mut out = vec![tag];
-        match len {
-            0..=0x7f => out.push(len as u8),
-            0x80..=0xff => out.extend([0x81, len as u8]),
-            _ => {
+        match u8::try_from(contents.len()) {
+            Ok(len) if len < 0x80 => out.push(len),
+            Ok(len) => out.extend([0x81, len]),
+            Err(_) => {
                 out.push(0x82);
-                out.extend((len as u16).to_be_bytes());
+                out.extend(
+                    u16::try_from(contents.len())
+                        .unwrap_or(u16::MAX)
+                        .to_be_bytes(),
+                );
             }
         }
         out.extend_from_slice(contents);
@@ -210,27 +231,6 @@ pub(crate) mod testing {
             contents.insert(0, 0);
         }
         tlv(super::INTEGER, &contents)
-    }
-
-    /// A DER ECDSA-Sig-Value.
-    pub fn ecdsa_signature(r: &[u8], s: &[u8]) -> Vec<u8> {
-        tlv(super::SEQUENCE, &[integer(r), integer(s)].concat())
-    }
-
-    /// `r` and `s` of a DER ECDSA-Sig-Value on any curve, big-endian and
-    /// left-padded to 32 bytes.
-    pub fn ecdsa_signature_parts(der: &[u8]) -> ([u8; 32], [u8; 32]) {
-        let mut fields = super::Reader::new(super::whole(der, super::SEQUENCE).unwrap());
-        let mut part = || {
-            let value = super::positive_integer(fields.read(super::INTEGER).unwrap()).unwrap();
-            let mut out = [0u8; 32];
-            out[32 - value.len()..].copy_from_slice(value);
-            out
-        };
-        let r = part();
-        let s = part();
-        fields.finish().unwrap();
-        (r, s)
     }
 
     /// A SubjectPublicKeyInfo from the algorithm OID's contents, the
@@ -255,6 +255,34 @@ pub(crate) mod testing {
             super::PARAMS_P256
         };
         spki(super::OID_EC_PUBLIC_KEY, params, point)
+    }
+}
+
+/// DER for tests: the builders, and a curve-agnostic split of ECDSA
+/// signatures.
+#[cfg(test)]
+pub(crate) mod testing {
+    pub use super::build::{ec_spki, integer, rsa_spki, spki, tlv};
+
+    /// A DER ECDSA-Sig-Value.
+    pub fn ecdsa_signature(r: &[u8], s: &[u8]) -> Vec<u8> {
+        tlv(super::SEQUENCE, &[integer(r), integer(s)].concat())
+    }
+
+    /// `r` and `s` of a DER ECDSA-Sig-Value on any curve, big-endian and
+    /// left-padded to 32 bytes.
+    pub fn ecdsa_signature_parts(der: &[u8]) -> ([u8; 32], [u8; 32]) {
+        let mut fields = super::Reader::new(super::whole(der, super::SEQUENCE).unwrap());
+        let mut part = || {
+            let value = super::positive_integer(fields.read(super::INTEGER).unwrap()).unwrap();
+            let mut out = [0u8; 32];
+            out[32 - value.len()..].copy_from_slice(value);
+            out
+        };
+        let r = part();
+        let s = part();
+        fields.finish().unwrap();
+        (r, s)
     }
 
     /// An Ed25519 SubjectPublicKeyInfo.

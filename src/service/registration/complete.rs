@@ -130,6 +130,8 @@ fn verify(
         active: true,
         kind,
         name: body.name.clone(),
+        created_at: None,
+        passkey: None,
     })
 }
 

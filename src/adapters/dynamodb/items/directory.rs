@@ -8,10 +8,12 @@ use crate::domain::ids::{
     AssignmentId, CredId, CredentialId, OrgId, PermissionId, TokenId, UserId,
 };
 use crate::domain::model::{
-    Assignment, Credential, CredentialKind, Identity, Org, Permission, TokenRecord, UserKind,
+    Assignment, Credential, CredentialKind, Identity, Org, Passkey, Permission, TokenRecord,
+    UserKind,
 };
 use crate::domain::time::{UnixMillis, UnixTime};
 use crate::domain::username::Username;
+use crate::domain::webauthn::{Origins, PasskeySettings, RelyingParty};
 use crate::error::Error;
 
 /// The attribute that holds an identity's cut-off.
@@ -30,11 +32,72 @@ pub struct OrgItem {
     org_id: OrgId,
     name: String,
     created_at: UnixTime,
+    /// The operator's passkey settings (none: the org offers no passkeys).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    passkeys: Vec<RelyingPartyItem>,
+}
+
+/// One relying party of an org's passkey settings.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RelyingPartyItem {
+    rp_id: String,
+    /// `"*"`: https on the rpId and its subdomains.
+    #[serde(default)]
+    any_https_origin: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    origins: Vec<String>,
+}
+
+impl RelyingPartyItem {
+    fn new(rp: &RelyingParty) -> Self {
+        let (any_https_origin, origins) = match &rp.origins {
+            Origins::Https => (true, Vec::new()),
+            Origins::List(list) => (false, list.clone()),
+        };
+        Self {
+            rp_id: rp.rp_id.clone(),
+            any_https_origin,
+            origins,
+        }
+    }
+
+    fn into_relying_party(self) -> RelyingParty {
+        RelyingParty {
+            rp_id: self.rp_id,
+            origins: if self.any_https_origin {
+                Origins::Https
+            } else {
+                Origins::List(self.origins)
+            },
+        }
+    }
 }
 
 impl OrgItem {
+    /// The attribute that holds the passkey settings.
+    pub const PASSKEYS: &'static str = "passkeys";
+
     pub fn key(org_id: &OrgId) -> Key {
         Key::directory(org_pk(org_id), "ORG")
+    }
+
+    /// The value of `PASSKEYS` for `parties`, for an update that moves
+    /// nothing else.
+    pub fn passkeys_attribute(parties: &[RelyingParty]) -> Result<AttributeValue, Error> {
+        let items: Vec<RelyingPartyItem> = parties.iter().map(RelyingPartyItem::new).collect();
+        serde_dynamo::to_attribute_value(items).map_err(|e| Error::internal("passkeys", e))
+    }
+
+    pub fn into_passkey_settings(self) -> PasskeySettings {
+        PasskeySettings {
+            org_name: self.name,
+            relying_parties: self
+                .passkeys
+                .into_iter()
+                .map(RelyingPartyItem::into_relying_party)
+                .collect(),
+        }
     }
 
     pub fn new(org: &Org) -> Self {
@@ -45,6 +108,7 @@ impl OrgItem {
             org_id: org.org_id.clone(),
             name: org.name.clone(),
             created_at: org.created_at,
+            passkeys: Vec::new(),
         }
     }
 }
@@ -202,9 +266,23 @@ pub struct CredentialItem {
     kind: CredentialKind,
     #[serde(default)]
     name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    created_at: Option<UnixTime>,
+    /// A passkey's binding and counter (absent for other kinds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rp_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    aaguid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sign_count: Option<u32>,
 }
 
 impl CredentialItem {
+    /// The attribute an assertion moves.
+    pub const SIGN_COUNT: &'static str = "signCount";
+
     pub fn key(user_id: &UserId, credential_id: &CredentialId) -> Key {
         Key::directory(
             identity_pk(user_id),
@@ -223,6 +301,11 @@ impl CredentialItem {
             status: Status::of(c.active),
             kind: c.kind,
             name: c.name.clone(),
+            created_at: c.created_at,
+            rp_id: c.passkey.as_ref().map(|p| p.rp_id.clone()),
+            origin: c.passkey.as_ref().map(|p| p.origin.clone()),
+            aaguid: c.passkey.as_ref().map(|p| p.aaguid.clone()),
+            sign_count: c.passkey.as_ref().map(|p| p.sign_count),
         }
     }
 
@@ -234,6 +317,13 @@ impl CredentialItem {
             active: self.status == Status::Active,
             kind: self.kind,
             name: self.name,
+            created_at: self.created_at,
+            passkey: self.rp_id.map(|rp_id| Passkey {
+                rp_id,
+                origin: self.origin.unwrap_or_default(),
+                aaguid: self.aaguid.unwrap_or_default(),
+                sign_count: self.sign_count.unwrap_or_default(),
+            }),
         }
     }
 }

@@ -41,6 +41,8 @@ fn credential(active: bool) -> Credential {
         active,
         kind: crate::domain::model::CredentialKind::Key,
         name: String::new(),
+        created_at: None,
+        passkey: None,
     }
 }
 

@@ -97,6 +97,8 @@ impl ClientKey {
             active,
             kind: crate::domain::model::CredentialKind::Key,
             name: String::new(),
+            created_at: None,
+            passkey: None,
         };
         Self { credential, pair }
     }
