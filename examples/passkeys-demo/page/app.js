@@ -66,7 +66,7 @@ async function showCredentials() {
   const rows = items.map((c) => {
     const row = document.createElement('tr')
     row.dataset.credentialUuid = c.credentialUuid
-    const cells = [c.name, c.kind, c.relyingPartyId, c.origin, new Date(c.dateCreated).toLocaleString('en-GB')]
+    const cells = [c.name, c.kind, c.relyingPartyId, c.origin, c.dateCreated.slice(0, 16).replace('T', ' ')]
     for (const text of cells) {
       const cell = row.insertCell()
       cell.textContent = text
