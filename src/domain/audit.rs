@@ -27,6 +27,9 @@ pub enum AuditEvent {
     UserDeactivate,
     UserArchive,
     Logout,
+    CredentialCreate,
+    CredentialActivate,
+    CredentialDeactivate,
 }
 
 impl AuditEvent {
@@ -43,6 +46,9 @@ impl AuditEvent {
             AuditEvent::UserDeactivate => "user_deactivate",
             AuditEvent::UserArchive => "user_archive",
             AuditEvent::Logout => "logout",
+            AuditEvent::CredentialCreate => "credential_create",
+            AuditEvent::CredentialActivate => "credential_activate",
+            AuditEvent::CredentialDeactivate => "credential_deactivate",
         }
     }
 }

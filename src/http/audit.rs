@@ -17,11 +17,16 @@ pub fn event_of(route: Route) -> Option<AuditEvent> {
         Route::DeactivateUser => AuditEvent::UserDeactivate,
         Route::ArchiveUser => AuditEvent::UserArchive,
         Route::Logout => AuditEvent::Logout,
+        Route::CreateCredential => AuditEvent::CredentialCreate,
+        Route::ActivateCredential => AuditEvent::CredentialActivate,
+        Route::DeactivateCredential => AuditEvent::CredentialDeactivate,
         Route::ActionInit
         | Route::Action
         | Route::Jwks
         | Route::ListUsers
         | Route::GetUser
-        | Route::Introspect => return None,
+        | Route::Introspect
+        | Route::CredentialChallenge
+        | Route::ListCredentials => return None,
     })
 }

@@ -6,6 +6,7 @@ use super::response;
 use crate::domain::ports::{DirectoryStore, ReplayStore, Signer};
 use crate::domain::registration::RegistrationStore;
 use crate::error::Error;
+use crate::service::credentials::CredentialChange;
 use crate::service::{ApiRequest, AuthService, Decision, UserChange};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,11 @@ pub enum Route {
     Registration,
     RegistrationEndUser,
     Introspect,
+    CredentialChallenge,
+    CreateCredential,
+    ListCredentials,
+    ActivateCredential,
+    DeactivateCredential,
 }
 
 impl Route {
@@ -49,6 +55,11 @@ impl Route {
             Route::Registration => "POST /auth/registration",
             Route::RegistrationEndUser => "POST /auth/registration/enduser",
             Route::Introspect => "POST /auth/token/introspect",
+            Route::CredentialChallenge => "POST /auth/credentials/init",
+            Route::CreateCredential => "POST /auth/credentials",
+            Route::ListCredentials => "GET /auth/credentials",
+            Route::ActivateCredential => "PUT /auth/credentials/activate",
+            Route::DeactivateCredential => "PUT /auth/credentials/deactivate",
         }
     }
 
@@ -77,6 +88,13 @@ fn routes_of(path: &str) -> Option<&'static [(&'static str, Route)]> {
         ["auth", "registration", "enduser"] => &[("POST", Route::RegistrationEndUser)],
         [".well-known", "jwks.json"] => &[("GET", Route::Jwks)],
         ["auth", "token", "introspect"] => &[("POST", Route::Introspect)],
+        ["auth", "credentials"] => &[
+            ("GET", Route::ListCredentials),
+            ("POST", Route::CreateCredential),
+        ],
+        ["auth", "credentials", "init"] => &[("POST", Route::CredentialChallenge)],
+        ["auth", "credentials", "activate"] => &[("PUT", Route::ActivateCredential)],
+        ["auth", "credentials", "deactivate"] => &[("PUT", Route::DeactivateCredential)],
         ["auth", "users"] => &[("GET", Route::ListUsers), ("POST", Route::CreateUser)],
         // The id is parsed by the use case, after the checks that come first.
         ["auth", "users", id] if !id.is_empty() => &[
@@ -134,6 +152,17 @@ where
         Route::ArchiveUser => user_change(service, req, decision, UserChange::Archive).await,
         Route::ActivateUser => user_change(service, req, decision, UserChange::Activate).await,
         Route::DeactivateUser => user_change(service, req, decision, UserChange::Deactivate).await,
+        Route::CredentialChallenge => {
+            json(Box::pin(service.credential_challenge(req, decision)).await)
+        }
+        Route::CreateCredential => json(Box::pin(service.create_credential(req, decision)).await),
+        Route::ListCredentials => json(Box::pin(service.list_credentials(req, decision)).await),
+        Route::ActivateCredential => {
+            credential_change(service, req, decision, CredentialChange::Activate).await
+        }
+        Route::DeactivateCredential => {
+            credential_change(service, req, decision, CredentialChange::Deactivate).await
+        }
     };
     res
 }
@@ -157,6 +186,20 @@ where
     json(Box::pin(service.change_user(req, decision, change)).await)
 }
 
+async fn credential_change<D, R, S>(
+    service: &AuthService<D, R, S>,
+    req: &ApiRequest,
+    decision: &mut Decision,
+    change: CredentialChange,
+) -> Result<Response<Body>, Error>
+where
+    D: DirectoryStore,
+    R: ReplayStore,
+    S: Signer,
+{
+    json(Box::pin(service.change_credential(req, decision, change)).await)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +219,29 @@ mod tests {
         );
         assert_eq!(route("POST", "/auth/login"), Err(Error::RouteNotFound));
         assert_eq!(
+            route("GET", "/auth/credentials"),
+            Ok(Route::ListCredentials)
+        );
+        assert_eq!(
+            route("POST", "/auth/credentials"),
+            Ok(Route::CreateCredential)
+        );
+        for (path, expected) in [
+            ("/auth/credentials/activate", Route::ActivateCredential),
+            ("/auth/credentials/deactivate", Route::DeactivateCredential),
+        ] {
+            assert_eq!(route("PUT", path), Ok(expected));
+            assert_eq!(expected.name(), format!("PUT {path}"));
+        }
+        // Deleting a credential is not offered.
+        assert_eq!(
+            route(
+                "DELETE",
+                "/auth/credentials/cr-01jtb-imrht-edl9flkevj8gev5j"
+            ),
+            Err(Error::RouteNotFound)
+        );
+        assert_eq!(
             route("POST", "/auth/login/delegated/"),
             Err(Error::RouteNotFound)
         );
@@ -188,6 +254,7 @@ mod tests {
             ("/auth/registration", Route::Registration),
             ("/auth/registration/enduser", Route::RegistrationEndUser),
             ("/auth/token/introspect", Route::Introspect),
+            ("/auth/credentials/init", Route::CredentialChallenge),
         ] {
             assert_eq!(route("POST", path), Ok(expected));
             assert_eq!(expected.name(), format!("POST {path}"));

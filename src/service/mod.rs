@@ -4,12 +4,14 @@
 mod action;
 mod audit;
 mod caller;
+pub mod credentials;
 pub mod input;
 mod introspect;
 pub mod lifecycle;
 mod limits;
 mod login;
 mod logout;
+mod passkey_assertion;
 pub mod registration;
 #[cfg(test)]
 mod tests;

@@ -18,6 +18,7 @@ mod login;
 mod logout;
 mod logs;
 mod nonce;
+mod passkeys;
 mod permissions;
 mod registration;
 mod rules;

@@ -268,7 +268,7 @@ async fn a_malformed_body_is_named_and_never_echoed() {
         (
             ACTION,
             json!({ "challengeIdentifier": "c", "firstFactor": { "kind": marker } }),
-            "firstFactor.kind is not supported: only Key credentials are",
+            "firstFactor.kind is not supported: only Key and Fido2 credentials are",
         ),
         (
             ACTION,

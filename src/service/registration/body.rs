@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::domain::model::UserKind;
+use crate::domain::model::{CredentialKind, UserKind};
 use crate::domain::username::{Username, UsernameError};
 use crate::error::Error;
 use crate::service::parse_body;
@@ -117,6 +117,7 @@ pub fn parse_challenge_body(body: &[u8]) -> Result<ChallengeBody, Error> {
 /// One credential of a registration body, not yet verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialBody {
+    pub kind: CredentialKind,
     /// Where its `credentialInfo` sits, for messages.
     pub info_path: String,
     pub cred_id: String,
@@ -132,17 +133,21 @@ pub struct RegisterBody {
     pub recovery: Option<CredentialBody>,
 }
 
-fn credential(f: &Fields<'_>, kind: &str) -> Result<CredentialBody, Error> {
-    if f.string("credentialKind")? != kind {
+fn credential(f: &Fields<'_>, kinds: &[CredentialKind]) -> Result<CredentialBody, Error> {
+    let sent = f.string("credentialKind")?;
+    let Some(&kind) = kinds.iter().find(|k| k.as_str() == sent) else {
+        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
         return Err(Error::bad_request(format!(
-            "{} must be {kind}: no other kind is supported",
-            f.name("credentialKind")
+            "{} must be {}: no other kind is supported",
+            f.name("credentialKind"),
+            names.join(" or ")
         )));
-    }
+    };
     let info = f.object("credentialInfo")?;
     // Accepted for compatibility; the service keeps no private key material.
     f.opt_string("encryptedPrivateKey")?;
     Ok(CredentialBody {
+        kind,
         info_path: info.path.clone(),
         cred_id: info.string("credId")?.to_string(),
         client_data: info.string("clientData")?.to_string(),
@@ -151,18 +156,39 @@ fn credential(f: &Fields<'_>, kind: &str) -> Result<CredentialBody, Error> {
     })
 }
 
+/// The kinds a first factor may be: what signs user actions.
+const FIRST_FACTORS: [CredentialKind; 2] = [CredentialKind::Key, CredentialKind::Fido2];
+
+/// `POST /auth/credentials`: a credential of the caller's and the
+/// credential challenge it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCredentialBody {
+    pub credential: CredentialBody,
+    pub challenge_identifier: String,
+}
+
+pub fn parse_new_credential_body(body: &[u8]) -> Result<NewCredentialBody, Error> {
+    let map: Map<String, Value> = parse_body(body)?;
+    let f = Fields::root(&map);
+    let credential = credential(&f, &FIRST_FACTORS)?;
+    Ok(NewCredentialBody {
+        credential,
+        challenge_identifier: f.string("challengeIdentifier")?.to_string(),
+    })
+}
+
 /// `wallets` is required (and must be empty) with `end_user`.
 pub fn parse_register_body(body: &[u8], end_user: bool) -> Result<RegisterBody, Error> {
     let map: Map<String, Value> = parse_body(body)?;
     let f = Fields::root(&map);
-    let first_factor = credential(&f.object("firstFactorCredential")?, "Key")?;
+    let first_factor = credential(&f.object("firstFactorCredential")?, &FIRST_FACTORS)?;
     if f.get("secondFactorCredential").is_some() {
         return Err(Error::bad_request(
             "secondFactorCredential is not supported",
         ));
     }
     let recovery = match f.opt_object("recoveryCredential")? {
-        Some(r) => Some(credential(&r, "RecoveryKey")?),
+        Some(r) => Some(credential(&r, &[CredentialKind::RecoveryKey])?),
         None => None,
     };
     if end_user {
@@ -269,8 +295,8 @@ mod tests {
         let cases = [
             (json!({}), "firstFactorCredential is required"),
             (
-                json!({"firstFactorCredential": key("Fido2")}),
-                "firstFactorCredential.credentialKind must be Key",
+                json!({"firstFactorCredential": key("Password")}),
+                "firstFactorCredential.credentialKind must be Key or Fido2",
             ),
             (
                 json!({"firstFactorCredential": {"credentialKind": "Key"}}),

@@ -6,6 +6,8 @@
 use serde::Serialize;
 
 use super::body::{parse_challenge_body, ChallengeBody};
+use super::credential::offers_passkeys;
+use crate::domain::credentials::CredentialStore;
 use crate::domain::ids::{OrgId, TokenId, UserId};
 use crate::domain::model::{Identity, TokenKind, UserKind};
 use crate::domain::permissions::{self, Capability, USERS_DELEGATE};
@@ -18,6 +20,7 @@ use crate::domain::registration::{
 use crate::domain::secret::{new_opaque_token, Redacted, SecretDigest};
 use crate::domain::time::UnixMillis;
 use crate::domain::token::{assemble, signing_input};
+use crate::domain::webauthn::{CoseAlg, PasskeySettings};
 use crate::error::Error;
 use crate::service::caller::require_spent;
 use crate::service::lifecycle::{self, NewUser};
@@ -69,11 +72,47 @@ pub struct RegistrationChallenge {
     pub pub_key_cred_params: serde_json::Value,
     pub exclude_credentials: Vec<serde_json::Value>,
     pub otp_url: &'static str,
+    /// The org's first relying party, when it offers passkeys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rp: Option<RelyingPartyView>,
+}
+
+/// `rp` of a challenge that offers passkeys.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelyingPartyView {
+    pub id: String,
+    pub name: String,
+}
+
+impl RelyingPartyView {
+    /// The first relying party of an org that offers passkeys.
+    pub fn of(settings: Option<&PasskeySettings>) -> Option<Self> {
+        let settings = settings?;
+        settings.first().map(|rp| Self {
+            id: rp.rp_id.clone(),
+            name: settings.org_name.clone(),
+        })
+    }
+}
+
+/// The creation options every credential challenge shares.
+pub fn authenticator_selection() -> serde_json::Value {
+    serde_json::json!({
+        "residentKey": "required", "requireResidentKey": true, "userVerification": "required",
+    })
+}
+
+/// `pubKeyCredParams`: the algorithms verified here.
+pub fn pub_key_cred_params() -> serde_json::Value {
+    CoseAlg::OFFERED
+        .iter()
+        .map(|a| serde_json::json!({"type": "public-key", "alg": a.id()}))
+        .collect()
 }
 
 impl<D, R, S> AuthService<D, R, S>
 where
-    D: Directory + DirectoryWriter,
+    D: Directory + DirectoryWriter + CredentialStore,
     R: ReplayStore + RegistrationStore,
     S: Signer,
 {
@@ -90,14 +129,15 @@ where
         // One stage, as for a delegated login: user action and target at once.
         let work = async {
             let Ok(body) = body.as_ref() else {
-                return (Ok(Spend::Invalid), Ok(None));
+                return (Ok(Spend::Invalid), Ok(None), Ok(None));
             };
             tokio::join!(
                 self.spend_user_action(req, &pre),
-                self.directory.user_by_username(&org_id, &body.email)
+                self.directory.user_by_username(&org_id, &body.email),
+                self.directory.passkey_settings(&org_id)
             )
         };
-        let (active, (spend, target)) = self.authenticate(&pre, decision, work).await?; // 2, 3
+        let (active, (spend, target, passkeys)) = self.authenticate(&pre, decision, work).await?; // 2, 3
         let body = body?; // 4
         require_spent(spend)?; // 5
         let identity = &active.identity;
@@ -147,6 +187,11 @@ where
             self.replay.put_registration(&record)
         );
         let (signature, ()) = (signature?, stored?);
+        let passkeys = passkeys?;
+        let mut first_factor = vec!["Key"];
+        if offers_passkeys(passkeys.as_ref()) {
+            first_factor.push("Fido2");
+        }
         decision.issued_token = Some(token_id);
         Ok(RegistrationChallenge {
             user: ChallengeUser {
@@ -157,18 +202,15 @@ where
             temporary_authentication_token: Redacted::new(assemble(&input, &signature)),
             challenge: Redacted::new(challenge),
             supported_credential_kinds: SupportedCredentialKinds {
-                first_factor: vec!["Key"],
+                first_factor,
                 second_factor: vec![],
             },
-            authenticator_selection: serde_json::json!({
-                "residentKey": "required", "requireResidentKey": true, "userVerification": "required",
-            }),
+            authenticator_selection: authenticator_selection(),
             attestation: "none",
-            pub_key_cred_params: serde_json::json!([
-                {"type": "public-key", "alg": -7}, {"type": "public-key", "alg": -257},
-            ]),
+            pub_key_cred_params: pub_key_cred_params(),
             exclude_credentials: Vec::new(),
             otp_url: "",
+            rp: RelyingPartyView::of(passkeys.as_ref()),
         })
     }
 

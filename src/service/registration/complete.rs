@@ -9,8 +9,9 @@
 
 use serde::Serialize;
 
-use super::body::{parse_register_body, CredentialBody};
-use crate::domain::attestation::{verify_key_attestation, KeyCredentialInfo};
+use super::body::parse_register_body;
+use super::credential::verify_new_credential;
+use crate::domain::credentials::CredentialStore;
 use crate::domain::ids::{CredentialId, OrgId, UserId};
 use crate::domain::model::{
     Caller, CallerRecord, Credential, CredentialKind, Identity, TokenKind, TokenState,
@@ -111,31 +112,12 @@ fn check_temp(caller: &Caller, record: CallerRecord) -> Result<ActiveCaller, Err
     })
 }
 
-/// Verifies one credential of the body against the pending challenge.
-fn verify(
-    body: &CredentialBody,
-    kind: CredentialKind,
-    challenge: &str,
-) -> Result<Credential, Error> {
-    let info = KeyCredentialInfo {
-        cred_id: &body.cred_id,
-        client_data: &body.client_data,
-        attestation_data: &body.attestation_data,
-    };
-    let key = verify_key_attestation(&body.info_path, &info, challenge)?;
-    Ok(Credential {
-        credential_id: CredentialId::mint(),
-        cred_id: key.cred_id,
-        public_key_pem: key.public_key_pem,
-        active: true,
-        kind,
-        name: body.name.clone(),
-        created_at: None,
-        passkey: None,
-    })
-}
-
-impl<D: Directory, R: ReplayStore + RegistrationStore, S: Signer> AuthService<D, R, S> {
+impl<D, R, S> AuthService<D, R, S>
+where
+    D: Directory + CredentialStore,
+    R: ReplayStore + RegistrationStore,
+    S: Signer,
+{
     /// `POST /auth/registration`.
     pub async fn register(
         &self,
@@ -178,9 +160,19 @@ impl<D: Directory, R: ReplayStore + RegistrationStore, S: Signer> AuthService<D,
         decision.target = Some(active.identity.user_id.clone());
         let body = parse_register_body(req.body(), end_user)?; // 4
         let challenge = pending.challenge.expose();
-        let first = verify(&body.first_factor, CredentialKind::Key, challenge)?; // 5
+        // A passkey is checked against the org's relying parties.
+        let passkeys = match body.first_factor.kind {
+            CredentialKind::Fido2 => {
+                self.directory
+                    .passkey_settings(&active.identity.org_id)
+                    .await?
+            }
+            _ => None,
+        };
+        let first =
+            verify_new_credential(&body.first_factor, challenge, passkeys.as_ref(), pre.now)?; // 5
         let recovery = match &body.recovery {
-            Some(r) => Some(verify(r, CredentialKind::RecoveryKey, challenge)?),
+            Some(r) => Some(verify_new_credential(r, challenge, None, pre.now)?),
             None => None,
         };
         if recovery

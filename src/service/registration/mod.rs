@@ -6,12 +6,16 @@
 //! `challenge`: `POST /auth/registration/delegated` (and `/restart`).
 //! `complete`: `POST /auth/registration` and `/auth/registration/enduser`.
 
-mod body;
+pub(crate) mod body;
 mod challenge;
 mod complete;
+pub(crate) mod credential;
 
 pub use body::{parse_challenge_body, parse_register_body};
-pub use challenge::{ChallengeUser, RegistrationChallenge, SupportedCredentialKinds};
+pub use challenge::{
+    authenticator_selection, pub_key_cred_params, ChallengeUser, RegistrationChallenge,
+    RelyingPartyView, SupportedCredentialKinds,
+};
 pub use complete::{
     Authentication, EndUserRegistrationResponse, RegisteredCredential, RegisteredUser,
     RegistrationResponse,

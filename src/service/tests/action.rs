@@ -234,13 +234,23 @@ async fn only_key_factors_are_supported_and_refusals_take_nothing() {
     let org = w.org(&ALL_OPERATIONS).await;
     let challenge = w.init(&org.sa, "POST", LOGIN, "{}").await;
     let good = org.sa.key().assertion(&challenge);
-    for kind in ["Fido2", "PasswordProtectedKey", "Password", "Totp"] {
+    for kind in ["PasswordProtectedKey", "Password", "Totp"] {
         let mut body: serde_json::Value = serde_json::from_str(&good).unwrap();
         body["firstFactor"]["kind"] = json!(kind);
         let (answer, _) = w.action(&org.sa, &body.to_string()).await;
-        let message = format!("firstFactor.kind {kind} is not supported: only Key credentials are");
+        let message =
+            format!("firstFactor.kind {kind} is not supported: only Key and Fido2 credentials are");
         assert_error(&answer, 400, &message);
     }
+    // A passkey assertion without its authenticator data.
+    let mut fido2: serde_json::Value = serde_json::from_str(&good).unwrap();
+    fido2["firstFactor"]["kind"] = json!("Fido2");
+    let (answer, _) = w.action(&org.sa, &fido2.to_string()).await;
+    assert_error(
+        &answer,
+        400,
+        "firstFactor.credentialAssertion.authenticatorData is required",
+    );
     let id = challenge.challenge_identifier.expose();
     let bare = json!({"challengeIdentifier": id, "firstFactor": {"kind": "Key"}});
     let (answer, _) = w.action(&org.sa, &bare.to_string()).await;

@@ -4,6 +4,8 @@
 pub mod event;
 pub mod keys;
 pub mod moto;
+#[path = "../../../src/test_passkeys.rs"]
+pub mod passkeys;
 pub mod proxy;
 mod signed;
 
