@@ -185,4 +185,10 @@ test("a clone of device A's passkey, behind A's sign count, is refused", async (
   assert.ok(clone.signCount > atSignUp.signCount, 'the clone signed')
   assert.ok(clone.signCount <= original.signCount, 'the clone is behind the original')
   assert.ok((await listed()).every((c) => c.isActive), 'nothing changed')
+
+  // The same action signed by the original device passes: the clone was refused for being a clone.
+  await touch('A')
+  const again = await run(`tr[data-credential-uuid="${second.credentialUuid}"] button.toggle`)
+  assert.equal(again.error, false, again.text)
+  assert.equal((await listed()).find((c) => c.name === 'second device').isActive, false)
 })
