@@ -615,3 +615,72 @@ async fn a_key_user_adds_a_passkey_and_service_accounts_are_refused() {
             "service account credentials are managed by the operator",
         );
 }
+
+#[tokio::test]
+async fn the_operator_sets_checks_and_clears_passkey_settings() {
+    let stack = Stack::start().await;
+    let org = passkey_org(&stack).await;
+    for bad in [
+        "--rp-id Example.com --origins *".to_string(),
+        "--rp-id example.com --origins example.com".to_string(),
+        r#"--json [{"rpId":"a.com","origins":"all"}]"#.to_string(),
+        "--rp-id example.com".to_string(),
+    ] {
+        let out = admin_tables(&format!("org passkeys --org {} {bad}", org.org_id), &[]);
+        assert!(!out.status.success(), "{bad}");
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).trim().is_empty(),
+            "{bad}"
+        );
+    }
+    let unknown = admin_tables(
+        "org passkeys --org or-00000-00000-0000000000000000 --rp-id example.com --origins *",
+        &[],
+    );
+    assert!(!unknown.status.success());
+    // A list with an http origin for local development.
+    let out = cli_json(&admin_tables(
+        &format!(
+            r#"org passkeys --org {} --json [{{"rpId":"localhost","origins":["http://localhost:3000"]}}]"#,
+            org.org_id
+        ),
+        &[],
+    ));
+    assert_eq!(
+        out["passkeys"],
+        json!([{"rpId": "localhost", "origins": ["http://localhost:3000"]}])
+    );
+    let sa = Client::new(&stack, &org.sa);
+    let c = challenge_for(&sa, &email("local"), "EndUser").await;
+    let local = Ceremony::new("webauthn.create", "http://localhost:3000", "localhost");
+    let reg = Authenticator::es256(8).register(&local, &c.challenge);
+    let body =
+        json!({"firstFactorCredential": {"credentialKind": "Fido2", "credentialInfo": info(&reg)}});
+    let reply = complete(&stack, &c.token, REGISTER, &body).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+
+    // Cleared: the org offers Key only, and a passkey registration is a 400.
+    let out = cli_json(&admin_tables(
+        &format!("org passkeys --org {} --clear", org.org_id),
+        &[],
+    ));
+    assert_eq!(out["passkeys"], json!([]));
+    let reply = signed(
+        &sa,
+        "/auth/registration/delegated",
+        &json!({"email": email("cleared"), "kind": "EndUser"}),
+    )
+    .await;
+    assert_eq!(
+        reply.body["supportedCredentialKinds"]["firstFactor"],
+        json!(["Key"])
+    );
+    let c = challenge_for(&sa, &email("cleared2"), "EndUser").await;
+    let reg = Authenticator::es256(9).register(&create(), &c.challenge);
+    let body =
+        json!({"firstFactorCredential": {"credentialKind": "Fido2", "credentialInfo": info(&reg)}});
+    complete(&stack, &c.token, REGISTER, &body).await.assert_error(
+        400,
+        "firstFactorCredential.credentialKind Fido2 is not offered: the org has no passkey settings",
+    );
+}
