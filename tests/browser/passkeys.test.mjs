@@ -87,11 +87,10 @@ async function listed() {
 
 // Clicks a button and waits for the page's step to end: its status line says
 // how it went (class "error" for a failure).
-async function run(selector, beforeSigning) {
+async function run(selector) {
   await page.click(selector)
   await page.waitForFunction(() => !document.querySelector('button:disabled'))
-  const status = await page.$eval('#status', (e) => ({ text: e.textContent, error: e.className === 'error' }))
-  return status
+  return page.$eval('#status', (e) => ({ text: e.textContent, error: e.className === 'error' }))
 }
 
 // The same credential id, as CDP (base64) and the service (base64url) spell it.
