@@ -7,7 +7,8 @@
 // device B (a security key) with a user action signed on A, sees both
 // listed, deactivates and reactivates B's (signed on A), and finally a clone
 // of A's passkey, copied at sign-up and so behind A's sign count, is refused:
-// 401 `Credential assertion is not valid.`
+// 401 `Credential assertion is not valid.` And a page on an origin the org
+// does not list cannot register one.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -18,6 +19,8 @@ import puppeteer from 'puppeteer-core'
 const demoUrl = process.env.DEMO_URL
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium'
 const screenshot = process.env.SCREENSHOT
+// The same demo on an origin the org's passkey settings do not list.
+const unlistedUrl = process.env.UNLISTED_URL
 assert.ok(demoUrl, 'DEMO_URL is the demo page (tests/browser/run.sh sets it)')
 
 // Passkeys with user verification. Chromium allows one internal (platform)
@@ -87,10 +90,10 @@ async function listed() {
 
 // Clicks a button and waits for the page's step to end: its status line says
 // how it went (class "error" for a failure).
-async function run(selector) {
-  await page.click(selector)
-  await page.waitForFunction(() => !document.querySelector('button:disabled'))
-  return page.$eval('#status', (e) => ({ text: e.textContent, error: e.className === 'error' }))
+async function run(selector, on = page) {
+  await on.click(selector)
+  await on.waitForFunction(() => !document.querySelector('button:disabled'))
+  return on.$eval('#status', (e) => ({ text: e.textContent, error: e.className === 'error' }))
 }
 
 // The same credential id, as CDP (base64) and the service (base64url) spell it.
@@ -190,4 +193,22 @@ test("a clone of device A's passkey, behind A's sign count, is refused", async (
   const again = await run(`tr[data-credential-uuid="${second.credentialUuid}"] button.toggle`)
   assert.equal(again.error, false, again.text)
   assert.equal((await listed()).find((c) => c.name === 'second device').isActive, false)
+})
+
+test('a page on an origin the org does not list cannot register a passkey', { skip: !unlistedUrl }, async () => {
+  const other = await browser.newPage()
+  const otherCdp = await other.createCDPSession()
+  await otherCdp.send('WebAuthn.enable', { enableUI: false })
+  const options = { ...LAPTOP, automaticPresenceSimulation: true }
+  const { authenticatorId } = await otherCdp.send('WebAuthn.addVirtualAuthenticator', { options })
+  await other.goto(unlistedUrl)
+  await other.waitForSelector('body[data-ready="true"]')
+  await other.type('#username', `unlisted-${Date.now()}@example.co`)
+  const answer = other.waitForResponse((r) => r.url().endsWith('/api/signup/complete'))
+  const status = await run('#signup', other)
+  const { credentials } = await otherCdp.send('WebAuthn.getCredentials', { authenticatorId })
+  await other.close()
+  assert.equal(credentials.length, 1, 'the browser did create the passkey')
+  assert.equal((await answer).status(), 401)
+  assert.equal(status.text, '401 Credential assertion is not valid.')
 })

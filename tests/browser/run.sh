@@ -12,11 +12,13 @@ work="$(mktemp -d)"
 MOTO_PORT="${BROWSER_MOTO_PORT:-5161}"
 LAMBDA_PORT="${BROWSER_LAMBDA_PORT:-9161}"
 DEMO_PORT="${BROWSER_DEMO_PORT:-9162}"
+# The same demo on an origin the org does not list.
+UNLISTED_PORT="${BROWSER_UNLISTED_PORT:-9163}"
 
 scripts/venv.sh
 export PATH="$root/.venv/bin:$PATH"
 source scripts/lib/stack.sh
-stack_require_free_ports "$MOTO_PORT" "$LAMBDA_PORT" "$DEMO_PORT"
+stack_require_free_ports "$MOTO_PORT" "$LAMBDA_PORT" "$DEMO_PORT" "$UNLISTED_PORT"
 trap 'stack_cleanup; rm -rf "$work"' EXIT
 
 CHROMIUM="${CHROMIUM:-$(command -v chromium || true)}"
@@ -46,14 +48,15 @@ operations=Auth:Users:Create,Auth:Users:Read,Auth:Users:Delegate,Auth:Types:EndU
 pm="$(admin permission create --org "$org" --name "Platform backend" --operations "$operations" | json_field permissionId)"
 admin permission assign --permission "$pm" --identity "$(json_field userId < "$work/service-account.json")" > /dev/null
 
-echo "==> function on :$LAMBDA_PORT, demo on http://localhost:$DEMO_PORT"
+echo "==> function on :$LAMBDA_PORT, demo on http://localhost:$DEMO_PORT (and on the unlisted :$UNLISTED_PORT)"
 stack_write_env "$work/function.env" NONCE_POLICY=required
 stack_serve "$LAMBDA_PORT" "$work/function.env" "$work/function.log"
 stack_serve_demo "$DEMO_PORT" "http://127.0.0.1:$LAMBDA_PORT" "$work/service-account" "$work/demo.log"
+stack_serve_demo "$UNLISTED_PORT" "http://127.0.0.1:$LAMBDA_PORT" "$work/service-account" "$work/unlisted.log"
 
 mkdir -p target
 status=0
-(cd "$here" && DEMO_URL="http://localhost:$DEMO_PORT" CHROMIUM="$CHROMIUM" \
+(cd "$here" && DEMO_URL="http://localhost:$DEMO_PORT" UNLISTED_URL="http://localhost:$UNLISTED_PORT" CHROMIUM="$CHROMIUM" \
   SCREENSHOT="$root/target/passkeys-demo.png" node --test) || status=1
 if [ "$status" -ne 0 ]; then
   echo "--- demo backend log"; tail -30 "$work/demo.log"
