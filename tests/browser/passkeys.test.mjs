@@ -5,7 +5,8 @@
 // One visitor, in order: signs up with a passkey on device A (the laptop's
 // platform authenticator) and is logged in, adds a second passkey from
 // device B (a security key) with a user action signed on A, sees both
-// listed, deactivates and reactivates B's (signed on A), and finally a clone
+// listed, deactivates and reactivates B's (signed on A), cannot make a second
+// one on A (the challenge's excludeCredentials), and finally a clone
 // of A's passkey, copied at sign-up and so behind A's sign count, is refused:
 // 401 `Credential assertion is not valid.` And a page on an origin the org
 // does not list cannot register one.
@@ -167,6 +168,19 @@ test('device A deactivates and reactivates the second passkey', async () => {
   status = await run(button)
   assert.equal(status.error, false, status.text)
   assert.equal((await listed()).find((c) => c.name === 'second device').isActive, true)
+})
+
+test('device A cannot hold a second passkey of the visitor: the challenge excludes its credential', async () => {
+  await touch('A')
+  const status = await run('#add-passkey')
+  assert.equal(status.error, true, status.text)
+  // The browser refuses (InvalidStateError): no new passkey reaches the backend.
+  assert.match(status.text, /already registered/)
+  assert.doesNotMatch(status.text, /^\d{3} /, 'not an answer of the backend')
+  const onA = await credentialsOn('A')
+  assert.equal(onA.length, 1)
+  assert.equal(onA[0].credentialId, atSignUp.credentialId, 'the first passkey is still there')
+  assert.equal((await listed()).length, 2)
 })
 
 test("a clone of device A's passkey, behind A's sign count, is refused", async () => {
