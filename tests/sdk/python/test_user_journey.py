@@ -2,7 +2,8 @@
 
 A service account registers a user by delegation, the user registers a Key
 credential the way @dfns/sdk-browser's BrowserKeySigner.create() builds it,
-is logged in by delegation, signs a user action with that credential, is
+is logged in by delegation, signs a user action with that credential, adds,
+lists and deactivates credentials through the credentials API, is
 deactivated, activated and deleted through the users API, and logs out;
 every step through the SDK's own client methods. The steps share state and
 run in file order.
@@ -241,6 +242,32 @@ def test_delegated_login_of_the_new_user(jwks):
 
 def test_user_signs_with_its_registered_credential():
     sign_user_action(ALICE["token"], ALICE["key"])
+
+
+def test_a_key_user_manages_its_own_credentials():
+    # Passkey-less: the credentials API serves a Key user through the SDK's
+    # own methods, signed with its Key credential.
+    api = DfnsClient(DfnsClientConfig(auth_token=ALICE["token"], base_url=BASE_URL, signer=key_signer(ALICE["key"])))
+    listed = api.auth.list_credentials()["items"]
+    assert [(c["kind"], c["credentialId"], c["relyingPartyId"], c["origin"]) for c in listed] == [
+        ("Key", ALICE["key"]["credId"], "", "")
+    ]
+    challenge = api.auth.create_credential_challenge({"kind": "Key"})
+    assert challenge["kind"] == "Key" and challenge["user"]["id"] == ALICE["id"]
+    second = browser_key_credential(challenge)
+    created = api.auth.create_credential(
+        {**second["credential"], "credentialName": "tablet", "challengeIdentifier": challenge["challengeIdentifier"]}
+    )
+    assert (created["kind"], created["name"], created["isActive"]) == ("Key", "tablet", True)
+    assert len(api.auth.list_credentials()["items"]) == 2
+    # The new key signs its own deactivation; then the first is the last and stays.
+    as_second = DfnsClient(DfnsClientConfig(auth_token=ALICE["token"], base_url=BASE_URL, signer=key_signer(second)))
+    assert as_second.auth.deactivate_credential({"credentialUuid": created["credentialUuid"]}) == {"message": "success"}
+    assert dfns_error(api.auth.deactivate_credential, {"credentialUuid": ALICE["credentialUuid"]}) == (
+        400,
+        "cannot deactivate the last active credential",
+    )
+    assert dfns_error(api.auth.delete_credential, created["credentialUuid"])[0] == 404
 
 
 def test_sdk_signed_write_as_end_user_is_signed_then_refused():

@@ -1,5 +1,6 @@
 //! The memory ports answer as the DynamoDB and KMS adapters do.
 
+mod credentials;
 mod directory;
 mod replay;
 
