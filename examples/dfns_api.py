@@ -107,24 +107,29 @@ class Api:
         """A POST that needs no user action."""
         return self.send("POST", path, json.dumps(body))
 
-    def user_action(self, method: str, path: str, body: str) -> str:
-        """init + sign + action: a user action token for `method path` with the JSON text `body`."""
-        challenge = self.post("/auth/action/init", {
+    def user_action_challenge(self, method: str, path: str, body: str) -> dict:
+        """POST /auth/action/init: the challenge a credential of the caller signs for `method path` with `body`."""
+        return self.post("/auth/action/init", {
             "userActionPayload": body,
             "userActionHttpMethod": method,
             "userActionHttpPath": path,
             "userActionServerKind": "Api",
         })
-        client_data = json.dumps({"type": "key.get", "challenge": challenge["challenge"]}).encode()
-        action = self.post("/auth/action", {
-            "challengeIdentifier": challenge["challengeIdentifier"],
-            "firstFactor": {"kind": "Key", "credentialAssertion": {
-                "credId": self.cred_id,
-                "clientData": b64url(client_data),
-                "signature": b64url(sign(self.key, client_data)),
-            }},
-        })
+
+    def user_action_token(self, challenge_identifier: str, first_factor: dict) -> str:
+        """POST /auth/action: trades a signed challenge (a Key or Fido2 assertion) for a user action token."""
+        action = self.post("/auth/action", {"challengeIdentifier": challenge_identifier, "firstFactor": first_factor})
         return action["userAction"]
+
+    def user_action(self, method: str, path: str, body: str) -> str:
+        """init + sign + action: a user action token for `method path` with the JSON text `body`."""
+        challenge = self.user_action_challenge(method, path, body)
+        client_data = json.dumps({"type": "key.get", "challenge": challenge["challenge"]}).encode()
+        return self.user_action_token(challenge["challengeIdentifier"], {"kind": "Key", "credentialAssertion": {
+            "credId": self.cred_id,
+            "clientData": b64url(client_data),
+            "signature": b64url(sign(self.key, client_data)),
+        }})
 
     def signed(self, method: str, path: str, body: dict | None = None) -> dict:
         """A write (POST, PUT, DELETE) with a user action for exactly this request."""

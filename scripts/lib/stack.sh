@@ -82,6 +82,29 @@ stack_serve() {
   return 1
 }
 
+# stack_org_passkeys ORG ORIGIN: the org's passkey settings for local use: the
+# rpId `localhost` and exactly ORIGIN (e.g. http://localhost:3000).
+stack_org_passkeys() {
+  admin org passkeys --org "$1" --rp-id localhost --origins "$2" > /dev/null
+}
+
+# stack_serve_demo PORT BASE_URL ACCOUNT LOGFILE: the passkeys demo
+# (examples/passkeys-demo) on http://localhost:PORT, as the service account
+# in ACCOUNT.json + ACCOUNT.key.pem; waits until it answers.
+stack_serve_demo() {
+  local port="$1" base_url="$2" account="$3" log="$4"
+  examples/passkeys-demo/serve.sh --base-url "$base_url" --port "$port" \
+    --service-account "$account.json" --private-key "$account.key.pem" > "$log" 2>&1 &
+  STACK_PIDS+=($!)
+  for _ in $(seq 600); do
+    curl -fsS "http://127.0.0.1:$port/api/config" > /dev/null 2>&1 && return 0
+    kill -0 "${STACK_PIDS[-1]}" 2>/dev/null || break
+    sleep 0.5
+  done
+  tail -50 "$log" >&2
+  return 1
+}
+
 # stack_keypair KIND PRIVATE_PEM PUBLIC_PEM: KIND is P256, Secp256k1, Ed25519 or Rsa2048.
 stack_keypair() {
   .venv/bin/python - "$@" <<'PY'
