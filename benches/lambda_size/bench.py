@@ -345,6 +345,18 @@ def per_request_calls(calls, windows, n):
     return {"per_request": out, "per_login": total}
 
 
+def source_commit():
+    """The commit the function was built from, marked when src/ has uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src", "Cargo.toml", "Cargo.lock"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{head}+changes" if dirty else head
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--fixture", required=True)
@@ -378,6 +390,7 @@ def main():
         fixture = json.load(f)
     per_round = [args.logins // args.rounds + (1 if i < args.logins % args.rounds else 0) for i in range(args.rounds)]
     results = {"label": args.label, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               "commit": source_commit(),
                "load_before": os.getloadavg(), "cpus": os.cpu_count(), "cgroup_version": quota.version,
                "cpu_period_us": args.period_us, "logins_per_size": args.logins, "warmup": args.warmup,
                "rounds": args.rounds, "prices": costs.PRICES,

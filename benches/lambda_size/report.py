@@ -73,7 +73,8 @@ def recommendation_line(results):
 def section(results, png_name):
     load = ", ".join(f"{x:.2f}" for x in results["load_before"])
     return "\n".join([
-        f"Run of {results['started']} ({results['label']}): {results['logins_per_size']} measured logins per "
+        f"Run of {results['started']} ({results['label']}, function built from "
+        f"{results.get('commit') or 'a commit not recorded'}): {results['logins_per_size']} measured logins per "
         f"implementation and size over {results['rounds']} rounds, each on a fresh instance (so {results['rounds']} "
         f"cold starts) after {results['warmup']} logins of warm-up; cgroup v{results['cgroup_version']} CPU quota "
         f"over a {results['cpu_period_us'] // 1000} ms period; {results['cpus']} cores, load average {load} at the "

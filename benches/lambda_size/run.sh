@@ -7,7 +7,7 @@
 # as JSON, the markdown table into docs/performance.md, the chart as a PNG,
 # and prints the recommended MemorySize.
 #
-#   flock /tmp/ports.lock benches/lambda_size/run.sh
+#   benches/lambda_size/run.sh
 #
 # Knobs (environment): BENCH_LABEL (before; `after` for the run after the
 # DynamoDB stage change: each label has its own JSON, chart and section),
