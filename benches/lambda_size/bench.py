@@ -82,6 +82,7 @@ class Chain:
         self.procs.append(proxy)
         wait_port(args.runtime_port, proxy)
         env = dict(os.environ, **function_env(args, memory_mb, aws_endpoint))
+        env.pop("RUST_LOG", None)  # the template sets none: the function logs its decision lines, as deployed
         if impl == "rust":
             argv, cwd = [args.rust_binary], ROOT
         else:
@@ -132,7 +133,6 @@ def function_env(args, memory_mb, aws_endpoint):
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
         "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/bench",
         "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
-        "RUST_LOG": "warn",
     })
     return env
 
