@@ -32,6 +32,7 @@ function_pids=()
 scripts/venv.sh
 export PATH="$root/.venv/bin:$PATH"
 source scripts/lib/stack.sh
+source benches/lib/fixture.sh
 
 bench_cleanup() {
   # The function instances are cargo lambda's children; stop them by id too
@@ -50,27 +51,7 @@ ensure_venv .venv-bench "$here/requirements.txt"
 echo "==> moto on :$MOTO_PORT, tables, key, one org, one EndUser, one P-256 service account"
 stack_start_moto "$MOTO_PORT" "$work/moto.log"
 moto_pid="${STACK_PIDS[-1]}"
-export DIRECTORY_TABLE=bench-directory REPLAY_TABLE=bench-replay TOKEN_ISSUER=https://auth.bench.test
-cargo build --quiet --bin delegated-login-admin
-export SIGNING_KEY_ID="$(admin init --create-key | json_field keyId)"
-org="$(admin org create --name "Bench Org" | json_field orgId)"
-username=bench-user@example.co
-admin user create --org "$org" --username "$username" --kind EndUser > /dev/null
-permission="$(admin permission create --org "$org" --name all \
-  --operations Auth:Users:Read,Auth:Users:Delegate,Auth:Types:Employee,Auth:Types:EndUser | json_field permissionId)"
-stack_keypair P256 "$work/sa.key.pem" "$work/sa.pub.pem"
-admin service-account create --org "$org" --name bench --public-key "$work/sa.pub.pem" --days-valid 1 > "$work/sa.json"
-chmod 600 "$work/sa.json"
-admin permission assign --permission "$permission" --identity "$(json_field userId < "$work/sa.json")" > /dev/null
-(umask 077; .venv/bin/python - "$work" "$username" > "$work/fixture.json" <<'PY'
-import json, sys
-work, username = sys.argv[1:3]
-account = json.load(open(f"{work}/sa.json"))
-print(json.dumps({"token": account["token"], "credId": account["credId"], "userId": account["userId"],
-                  "privateKey": open(f"{work}/sa.key.pem").read(), "username": username}))
-PY
-)
-stack_write_env "$work/bench.env" NONCE_POLICY=optional
+bench_fixture "$work"
 
 # Built up front so that every instance cargo lambda starts finds it fresh
 # (each one runs `cargo run --release`); a first release build takes minutes.
