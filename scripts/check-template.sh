@@ -13,6 +13,8 @@ export SAM_CLI_TELEMETRY=0
 export PATH="$root/.venv/bin:$PATH"
 echo "==> key policy: kms:Sign for the function's and the operator's role only"
 .venv-sam/bin/python scripts/check_key_policy.py template.yaml
+echo "==> MemorySize: the size the Lambda size benchmark's newest run recommends"
+.venv/bin/python benches/lambda_size/check_memory_size.py
 echo "==> cfn-lint"
 .venv-sam/bin/cfn-lint template.yaml
 echo "==> sam validate --lint"

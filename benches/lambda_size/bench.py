@@ -370,7 +370,8 @@ def main():
     p.add_argument("--rounds", type=int, default=3, help="instances per implementation and size, interleaved")
     p.add_argument("--count-logins", type=int, default=5)
     p.add_argument("--period-us", type=int, default=100_000)
-    p.add_argument("--p99-budget-ms", type=float, default=150)
+    p.add_argument("--p99-slack", type=float, default=costs.DEFAULT_P99_SLACK,
+                   help="how far above the run's best full-flow p99 the recommended size may be")
     p.add_argument("--label", default="before")
     p.add_argument("--moto-port", type=int, required=True)
     p.add_argument("--count-port", type=int, required=True)
@@ -393,7 +394,7 @@ def main():
                "commit": source_commit(),
                "load_before": os.getloadavg(), "cpus": os.cpu_count(), "cgroup_version": quota.version,
                "cpu_period_us": args.period_us, "logins_per_size": args.logins, "warmup": args.warmup,
-               "rounds": args.rounds, "prices": costs.PRICES,
+               "rounds": args.rounds, "p99_slack": args.p99_slack, "prices": costs.PRICES,
                "prices_as_of": costs.PRICES_AS_OF, "price_sources": costs.SOURCES, "implementations": {}}
     try:
         flows, calls = {}, {}
@@ -425,10 +426,7 @@ def main():
     finally:
         quota.remove()
     results["load_after"] = os.getloadavg()
-    if "rust" in results["implementations"]:
-        results["recommendation"] = costs.recommend(results["implementations"]["rust"]["sizes"], args.p99_budget_ms)
-        print(f"recommended MemorySize: {results['recommendation']['memory_mb']} "
-              f"({results['recommendation']['reason']})")
+    # report.py adds the recommendation, from these rows.
     with open(args.json_out, "w") as f:
         json.dump(results, f, indent=2)
 

@@ -1,7 +1,8 @@
 """From one results JSON (bench.py): the markdown table, the chart, the
-recommended MemorySize; with --docs DIR, also DIR/lambda-size-LABEL.json and
-.png and the table inside docs/performance.md between its markers for that
-label, so that the docs, the chart and the check read the same run.
+recommended MemorySize (computed here from the rows, see costs.recommend);
+with --docs DIR, also DIR/lambda-size-LABEL.json and .png and the table
+inside docs/performance.md between its markers for that label, so that the
+docs, the chart and the check read the same run.
 
     python report.py results.json --chart out.png [--docs docs]
 """
@@ -15,6 +16,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+import costs  # noqa: E402  (beside this file)
 
 NAMES = {"rust": "Rust function", "reference": "Python reference"}
 
@@ -109,7 +112,7 @@ def chart(results, path):
                      label=name)
     rec = results.get("recommendation")
     if rec:
-        lat_ax.axhline(rec["p99_budget_ms"], color="grey", linewidth=0.8, linestyle=":", label="p99 budget")
+        lat_ax.axhline(rec["p99_budget_ms"], color="grey", linewidth=0.8, linestyle=":", label="p99 accepted")
         for ax in (lat_ax, lambda_ax, cost_ax):
             ax.axvline(rec["memory_mb"], color="green", linewidth=0.8, linestyle=":")
     for ax, title, unit in ((lat_ax, "Full login (3 requests)", "ms"),
@@ -162,6 +165,9 @@ def main():
     args = parser.parse_args()
     with open(args.results) as f:
         results = json.load(f)
+    if "rust" in results["implementations"]:
+        results["recommendation"] = costs.recommend(results["implementations"]["rust"]["sizes"],
+                                                    results.get("p99_slack", costs.DEFAULT_P99_SLACK))
     chart(results, args.chart)
     print(table(results))
     print()
