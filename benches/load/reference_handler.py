@@ -11,10 +11,15 @@ made by either implementation is good for the other.
 Where it knowingly differs:
 - Calls run one after another and stop at the first failed check (the Rust
   function runs the DynamoDB reads and writes of a request concurrently, so
-  it consumes a nonce, challenge or user action even on a request that then
-  fails check 2). The successful path makes exactly the same calls.
-- Malformed-body messages imitate serde's for the usual cases (missing
-  field, wrong type, not JSON), not every one of them.
+  it marks a challenge signed or spends a user action even on a request
+  that then fails check 2, and deletes the nonce it recorded again). The
+  successful path makes exactly the same calls.
+- Bodies are read by the function's rules (not JSON, not an object, a
+  field's path and the type it must have); JSON that Python's json module
+  and serde_json read differently beyond the cases handled here may still
+  be answered differently.
+- Key credentials only: a Fido2 (passkey) assertion, which the function
+  verifies, is refused here with a 400 of its own.
 - The canonical payload equals serde_json's for ordinary JSON (objects,
   strings, integers, booleans, null); exotic numbers (exponents, integers
   beyond 64 bits) are written differently by the two serializers.
@@ -56,6 +61,7 @@ MIN_UUID_LEN = 13
 MAX_USERNAME_LEN = 256
 MIN_RSA_BITS = 2048
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+OTHER_FACTOR_KINDS = ("PasswordProtectedKey", "Password", "Totp", "RecoveryKey")
 
 USERS_READ = "Auth:Users:Read"
 USERS_DELEGATE = "Auth:Users:Delegate"
@@ -298,21 +304,9 @@ def verify_authorization(header, now):
     return {"userId": meta["userId"], "orgId": meta["orgId"], "tokenId": claims["jti"], "tokenKind": meta["tokenKind"]}
 
 
-# --- request bodies, with serde-like messages ------------------------------------
-
-def _describe(value):
-    if isinstance(value, bool):
-        return f"boolean `{str(value).lower()}`"
-    if isinstance(value, int):
-        return f"integer `{value}`"
-    if isinstance(value, float):
-        return f"floating point `{value}`"
-    if isinstance(value, str):
-        return f"string {json.dumps(value, ensure_ascii=False)}"
-    if value is None:
-        return "null"
-    return "sequence" if isinstance(value, list) else "map"
-
+# --- request input, with the function's messages -------------------------------
+#
+# A 400 names the field's path and the type it must have, never a value sent.
 
 class _Object(dict):
     """A JSON object that remembers its members in order, duplicates included."""
@@ -322,74 +316,158 @@ class _Object(dict):
         self.pairs = pairs
 
 
-def _check(value, schema, name):
-    """Validates `value` against a {field: spec} schema, as serde would."""
-    if not isinstance(value, dict):
-        raise bad_request(f"invalid request body: invalid type: {_describe(value)}, expected struct {name}")
-    seen = set()
-    for field, field_value in getattr(value, "pairs", value.items()):
-        spec = schema.get(field)
-        if spec is not None and field in seen:
-            raise bad_request(f"invalid request body: duplicate field `{field}`")
-        seen.add(field)
-        if spec is None or (spec[0] == "optional" and field_value is None):
-            continue
-        kind = spec[1] if spec[0] == "optional" else spec[0]
-        if kind == "str" and not isinstance(field_value, str):
-            raise bad_request(f"invalid request body: invalid type: {_describe(field_value)}, expected a string")
-        if isinstance(kind, tuple):
-            _check(field_value, kind[1], kind[0])
-    for field, spec in schema.items():
-        if spec[0] != "optional" and field not in value:
-            raise bad_request(f"invalid request body: missing field `{field}`")
+MAX_JSON_DEPTH = 127  # serde_json's recursion limit
+
+
+def _finite_float(text):
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError("number out of range")
     return value
 
 
-def parse_body(body, schema, name):
-    # Bodies are JSON objects; anything else is refused before parsing.
-    if not body.lstrip(b" \t\n\x0c\r").startswith(b"{"):
+def _bounded_int(text):
+    value = int(text)
+    if not -2 ** 63 <= value < 2 ** 64:
+        float(value)  # serde_json reads it as an f64: beyond f64's range it is not JSON
+    return value
+
+
+def _serde_json_would_read(value, depth=1):
+    """Whether serde_json accepts what Python's json did: no lone surrogate, not too deep."""
+    if depth > MAX_JSON_DEPTH and isinstance(value, (dict, list)):
+        return False
+    if isinstance(value, str):
+        return not any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return all(_serde_json_would_read(k, depth) and _serde_json_would_read(v, depth + 1)
+                   for k, v in getattr(value, "pairs", value.items()))
+    if isinstance(value, list):
+        return all(_serde_json_would_read(v, depth + 1) for v in value)
+    return True
+
+
+def _at(path, name):
+    return f"{path}.{name}" if path else name
+
+
+def _expect(value, kind, path):
+    """`value` read as `kind` ("str" or a (name, fields) struct), as the function's serde types read it."""
+    if kind == "str":
+        if not isinstance(value, str):
+            raise bad_request(f"{path} must be a string")
+        return value
+    if isinstance(value, _Object):
+        return _struct_from_map(value, kind[1], path)
+    if isinstance(value, list):  # serde's derived structs also take their fields in order
+        return _struct_from_seq(value, kind[1], path)
+    raise bad_request(f"{path} must be an object")
+
+
+def _struct_from_map(obj, fields, path):
+    spec = {name: (kind, how) for name, kind, how in fields}
+    out = {}
+    for name, value in obj.pairs:
+        if name not in spec:
+            continue  # unknown fields are ignored
+        if name in out:
+            raise bad_request(f"{_at(path, name)} must be given once")
+        kind, how = spec[name]
+        out[name] = None if how != "required" and value is None else _expect(value, kind, _at(path, name))
+    for name, _, how in fields:  # missing fields, in declaration order
+        if name not in out:
+            if how == "required":
+                raise bad_request(f"{_at(path, name)} is required")
+            out[name] = None
+    return out
+
+
+def _struct_from_seq(items, fields, path):
+    out = {}
+    for index, (name, kind, how) in enumerate(fields):
+        if index >= len(items):
+            if how != "default":  # too few elements, where no default fills in
+                raise bad_request(f"{path} is invalid")
+            out[name] = None
+            continue
+        value = items[index]
+        out[name] = None if how != "required" and value is None else _expect(value, kind, f"{path}[{index}]")
+    if len(items) > len(fields):
+        raise bad_request(f"{path} is invalid")
+    return out
+
+
+def parse_body(body, fields):
+    """A JSON object body read into `fields`; an empty body is the empty object."""
+    if not body.strip(b" \t\n\x0c\r"):
+        body = b"{}"
+    try:
+        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float,
+                           parse_int=_bounded_int, object_pairs_hook=_Object)
+        readable = _serde_json_would_read(value)
+    except (ValueError, UnicodeError, RecursionError, OverflowError):
+        readable = False
+    if not readable:
+        raise bad_request("invalid request body: not JSON")
+    if not isinstance(value, _Object):
         raise bad_request("invalid request body: expected a JSON object")
+    return _struct_from_map(value, fields, "")
+
+
+def _query_part(part):
+    """A query string part percent-decoded (`+` is a space); None when it does not decode to UTF-8."""
+    out, i = bytearray(), 0
+    raw = part.encode("utf-8", errors="surrogatepass")
+    while i < len(raw):
+        if raw[i:i + 1] == b"+":
+            out += b" "
+        elif raw[i:i + 1] == b"%":
+            digits = raw[i + 1:i + 3]
+            if len(digits) != 2 or not all(chr(d) in "0123456789abcdefABCDEF" for d in digits):
+                return None
+            out.append(int(digits, 16))
+            i += 2
+        else:
+            out.append(raw[i])
+        i += 1
     try:
-        text = body.decode("utf-8")
+        return out.decode("utf-8")
     except UnicodeDecodeError:
-        raise bad_request("invalid request body: invalid unicode code point")
-    if not text.strip():
-        raise bad_request("invalid request body: EOF while parsing a value")
-    try:
-        value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_Object)
-    except json.JSONDecodeError as e:
-        raise bad_request(f"invalid request body: {_serde_syntax_message(e)}")
-    except (ValueError, RecursionError):
-        raise bad_request("invalid request body: expected value")
-    return _check(value, schema, name)
+        return None
 
 
-def _serde_syntax_message(error):
-    """serde_json's wording for the usual syntax errors."""
-    at_end = error.pos >= len(error.doc.rstrip())
-    if error.msg.startswith("Extra data"):
-        return "trailing characters"
-    if error.msg.startswith("Unterminated string"):
-        return "EOF while parsing a string"
-    if error.msg.startswith("Expecting value"):
-        if at_end:
-            return "EOF while parsing a value"
-        return "expected ident" if error.doc[error.pos] in "ntf" else "expected value"
-    if at_end:
-        return "EOF while parsing a list" if error.doc.lstrip().startswith("[") else "EOF while parsing an object"
-    if error.msg.startswith("Expecting property name"):
-        return "key must be a string"
-    if error.msg.startswith("Expecting ':'"):
-        return "expected `:`"
-    return "expected `,` or `}`"
+def accept_force(query):
+    """`force` may be given once as true/True/false/False, and is then ignored (nothing awaits approval)."""
+    found = False
+    for pair in (query or "").split("&"):
+        if not pair:
+            continue
+        key, eq, value = pair.partition("=")
+        if _query_part(key) != "force":
+            continue
+        if found:
+            raise bad_request("force must be given once")
+        found = True
+        if not eq or _query_part(value) not in ("true", "True", "false", "False"):
+            raise bad_request("force must be true or false")
 
 
-INIT_BODY = {"userActionPayload": ("str",), "userActionHttpMethod": ("str",), "userActionHttpPath": ("str",),
-             "userActionServerKind": ("optional", "str")}
-KEY_ASSERTION = {"credId": ("str",), "clientData": ("str",), "signature": ("str",)}
-FIRST_FACTOR = {"kind": ("str",), "credentialAssertion": ("optional", ("KeyAssertion", KEY_ASSERTION))}
-ACTION_BODY = {"challengeIdentifier": ("str",), "firstFactor": (("FirstFactor", FIRST_FACTOR),)}
-LOGIN_BODY = {"username": ("str",)}
+def read_body(request, fields):
+    """Check 4: the `force` parameter, then the body."""
+    accept_force(request["query"])
+    return parse_body(request["body"], fields)
+
+
+# (field, kind, how): "required"; "option" (absent or null is None); "default" (the same,
+# and it may also be left off the end of a body given as an array).
+INIT_BODY = [("userActionPayload", "str", "required"), ("userActionHttpMethod", "str", "required"),
+             ("userActionHttpPath", "str", "required"), ("userActionServerKind", "str", "default")]
+CREDENTIAL_ASSERTION = ("CredentialAssertion", [
+    ("credId", "str", "required"), ("clientData", "str", "required"), ("signature", "str", "required"),
+    ("authenticatorData", "str", "default"), ("userHandle", "str", "default")])
+FIRST_FACTOR = ("FirstFactor", [("kind", "str", "required"), ("credentialAssertion", CREDENTIAL_ASSERTION, "option")])
+ACTION_BODY = [("challengeIdentifier", "str", "required"), ("firstFactor", FIRST_FACTOR, "required")]
+LOGIN_BODY = [("username", "str", "required")]
 
 
 # --- DynamoDB ------------------------------------------------------------------
@@ -458,10 +536,12 @@ def check_active(caller, record):
     return identity
 
 
-def record_nonce(key, expires_at, now):
+def record_nonce(caller_id, key, expires_at, now):
     """False when the nonce is recorded and unexpired (TTL deletes lazily)."""
     try:
-        dynamodb.put_item(TableName=REPLAY_TABLE, Item={"pk": {"S": f"NONCE#{key}"}, "expiresAt": {"N": str(expires_at)}},
+        # A nonce is its caller's own: one caller cannot burn another's.
+        dynamodb.put_item(TableName=REPLAY_TABLE, Item={"pk": {"S": f"NONCE#{caller_id}#{key}"},
+                                                        "expiresAt": {"N": str(expires_at)}},
                           ConditionExpression="attribute_not_exists(pk) OR expiresAt < :now",
                           ExpressionAttributeValues={":now": {"N": str(now)}})
         return True
@@ -478,7 +558,7 @@ def authenticate(request):
     caller = verify_authorization(request["authorization"], now)
     record = load_caller(caller)
     identity = check_active(caller, record)
-    if nonce and not record_nonce(nonce[0], nonce[1], now):
+    if nonce and not record_nonce(caller["userId"], nonce[0], nonce[1], now):
         fail(NONCE_REUSED)
     return now, caller, identity, record
 
@@ -487,7 +567,7 @@ def authenticate(request):
 
 def action_init(request):
     now, _, identity, record = authenticate(request)
-    body = parse_body(request["body"], INIT_BODY, "InitBody")
+    body = read_body(request, INIT_BODY)
     method = ascii_upper(body["userActionHttpMethod"])
     if method not in METHODS:
         raise bad_request("userActionHttpMethod must be one of GET, POST, PUT, PATCH, DELETE")
@@ -538,18 +618,34 @@ def verify_credential(public_key_pem, message, signature):
 
 def action_complete(request):
     now, _, identity, record = authenticate(request)
-    body = parse_body(request["body"], ACTION_BODY, "ActionBody")
+    body = read_body(request, ACTION_BODY)
     factor = body["firstFactor"]
+    if factor["kind"] == "Fido2":
+        raise bad_request("firstFactor.kind Fido2 is not supported by this reference: only Key credentials are")
     if factor["kind"] != "Key":
-        raise bad_request(f"firstFactor.kind {factor['kind'][:32]} is not supported: only Key credentials are")
+        # Only a kind the contract names is named back, never the caller's own text.
+        known = factor["kind"] if factor["kind"] in OTHER_FACTOR_KINDS else None
+        raise bad_request(f"firstFactor.kind {known + ' ' if known else ''}is not supported: "
+                          "only Key and Fido2 credentials are")
     assertion = factor.get("credentialAssertion")
     if assertion is None:
         raise bad_request("firstFactor.credentialAssertion is required")
+    # One conditional update marks the challenge signed and records the user
+    # action on the same item: the digest of a fresh secret, the signing
+    # credId and the user action's own expiry. The secret is handed out only
+    # once every check below passed, so a refused request leaves a signed
+    # challenge nobody can spend.
+    identifier = body["challengeIdentifier"]
+    secret = new_opaque_token()
     try:
-        taken = dynamodb.delete_item(
-            TableName=REPLAY_TABLE, Key={"pk": {"S": f"CHALLENGE#{digest_hex(body['challengeIdentifier'])}"}},
-            ConditionExpression="callerId = :caller AND expiresAt > :now",
-            ExpressionAttributeValues={":caller": {"S": identity["userId"]}, ":now": {"N": str(now)}},
+        taken = dynamodb.update_item(
+            TableName=REPLAY_TABLE, Key={"pk": {"S": f"CHALLENGE#{digest_hex(identifier)}"}},
+            UpdateExpression="SET signedAt = :now, secretDigest = :s, credId = :cred, expiresAt = :until",
+            ConditionExpression="attribute_exists(pk) AND callerId = :caller AND expiresAt > :now"
+                                " AND attribute_not_exists(signedAt)",
+            ExpressionAttributeValues={":caller": {"S": identity["userId"]}, ":now": {"N": str(now)},
+                                       ":s": {"S": digest_hex(secret)}, ":cred": {"S": assertion["credId"]},
+                                       ":until": {"N": str(now + USER_ACTION_TTL_SECS)}},
             ReturnValues="ALL_OLD").get("Attributes")
     except ClientError as e:
         if not is_condition_failure(e):
@@ -579,32 +675,43 @@ def action_complete(request):
         raise bad_request("clientData.type must be key.get")
     if challenge != _s(taken, "challenge"):
         fail(CHALLENGE_INVALID)
-    token = new_opaque_token()
-    dynamodb.put_item(TableName=REPLAY_TABLE, ConditionExpression="attribute_not_exists(pk)", Item={
-        "pk": {"S": f"USERACTION#{digest_hex(token)}"},
-        "callerId": {"S": identity["userId"]},
-        "binding": {"S": _s(taken, "binding")},
-        "expiresAt": {"N": str(now + USER_ACTION_TTL_SECS)},
-    })
-    return {"userAction": token}
+    # Opaque to the SDKs: the item's name, then the proof this request succeeded.
+    return {"userAction": f"{identifier}.{secret}"}
 
 
-def spend_user_action(token, expected_binding, now):
+def parse_user_action(token):
+    """(challenge digest, secret digest) of `identifier.secret`; None for any other shape."""
+    identifier, dot, secret = token.partition(".")
+    if not dot or not identifier or not secret:
+        return None
+    return digest_hex(identifier), digest_hex(secret)
+
+
+def spend_user_action(token, caller_id, expected_binding, now):
     """'spent', 'already_spent' or 'invalid'; the conditional update lets one use win."""
-    key = {"pk": {"S": f"USERACTION#{digest_hex(token)}"}}
+    parsed = parse_user_action(token)
+    if parsed is None:
+        return "invalid"
+    challenge, secret = parsed
     try:
-        dynamodb.update_item(
-            TableName=REPLAY_TABLE, Key=key, UpdateExpression="SET spentAt = :now",
-            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(spentAt) AND binding = :b AND expiresAt > :now",
-            ExpressionAttributeValues={":b": {"S": expected_binding}, ":now": {"N": str(now)}})
+        old = dynamodb.update_item(
+            TableName=REPLAY_TABLE, Key={"pk": {"S": f"CHALLENGE#{challenge}"}}, UpdateExpression="SET spentAt = :now",
+            ConditionExpression="attribute_exists(signedAt) AND secretDigest = :s AND binding = :b"
+                                " AND callerId = :caller AND attribute_not_exists(spentAt) AND expiresAt > :now",
+            ExpressionAttributeValues={":s": {"S": secret}, ":b": {"S": expected_binding},
+                                       ":caller": {"S": caller_id}, ":now": {"N": str(now)}},
+            ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD").get("Attributes") or {}
+        if _s(old, "credId") is None:
+            raise InternalError("replay user action spend: spent item names no credId")
         return "spent"
     except ClientError as e:
         if not is_condition_failure(e):
             raise
-    item = dynamodb.get_item(TableName=REPLAY_TABLE, Key=key, ConsistentRead=True).get("Item")
-    spent_here = (item is not None and _s(item, "binding") == expected_binding
-                  and int(item.get("expiresAt", {}).get("N", "0")) > now and "spentAt" in item)
-    return "already_spent" if spent_here else "invalid"
+        item = e.response.get("Item") or {}
+    # The refusal brings the item back: "used already" only for this very user action.
+    valid_here = ("signedAt" in item and _s(item, "secretDigest") == secret and _s(item, "binding") == expected_binding
+                  and _s(item, "callerId") == caller_id and int(item.get("expiresAt", {}).get("N", "0")) > now)
+    return "already_spent" if valid_here and "spentAt" in item else "invalid"
 
 
 def sign_token(claims):
@@ -620,7 +727,7 @@ def sign_token(claims):
 
 def delegated_login(request):
     now, caller, identity, record = authenticate(request)  # 1, 2, 3
-    body = parse_body(request["body"], LOGIN_BODY, "LoginBody")  # 4
+    body = read_body(request, LOGIN_BODY)  # 4
     username = body["username"]
     if not username:
         raise bad_request("username must be a non-empty string")
@@ -629,7 +736,7 @@ def delegated_login(request):
         username = ""  # no such user can exist: answered like any unknown name, after the other checks
     spend = "invalid"
     if request["user_action"] is not None:
-        spend = spend_user_action(request["user_action"],
+        spend = spend_user_action(request["user_action"], caller["userId"],
                                   binding(caller["userId"], request["method"], request["path"], request["body"]), now)
     if spend == "already_spent":  # 5
         fail(USER_ACTION_REUSED)
@@ -689,6 +796,7 @@ def _request(event):
     if len(body) > MAX_BODY_BYTES:
         fail(PAYLOAD_TOO_LARGE)
     return {"method": event["requestContext"]["http"]["method"], "path": event.get("rawPath") or "/",
+            "query": event.get("rawQueryString") or "",
             "authorization": headers.get("authorization"), "nonce": headers.get("x-dfns-nonce"),
             "user_action": headers.get("x-dfns-useraction"), "body": body}
 
