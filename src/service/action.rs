@@ -264,6 +264,9 @@ impl<D: Directory + CredentialStore, R: ReplayStore, S: Signer> AuthService<D, R
             .map(|(identifier, kind, assertion)| {
                 Attempt::new(&identifier, kind, assertion, pre.now)
             });
+        // A passkey's assertion is checked against the org's relying
+        // parties: read in the same stage (the caller's org is the
+        // token's), so that the sign count's write is the only second one.
         let sign = async {
             match &parsed {
                 Ok(a) => {
@@ -271,12 +274,21 @@ impl<D: Directory + CredentialStore, R: ReplayStore, S: Signer> AuthService<D, R
                     let signed =
                         self.replay
                             .sign_challenge(&a.challenge, caller, &a.signing, pre.now);
-                    signed.await
+                    // Boxed: two SDK calls' futures, kept off the stack.
+                    let settings = Box::pin(async {
+                        match a.kind {
+                            CredentialKind::Fido2 => {
+                                self.directory.passkey_settings(&pre.caller.org_id).await
+                            }
+                            _ => Ok(None),
+                        }
+                    });
+                    tokio::join!(Box::pin(signed), settings)
                 }
-                Err(_) => Ok(None),
+                Err(_) => (Ok(None), Ok(None)),
             }
         };
-        let (active, signed) = self.authenticate(&pre, decision, sign).await?;
+        let (active, (signed, settings)) = self.authenticate(&pre, decision, sign).await?;
         let Attempt {
             kind,
             assertion,
@@ -288,7 +300,8 @@ impl<D: Directory + CredentialStore, R: ReplayStore, S: Signer> AuthService<D, R
         match kind {
             CredentialKind::Fido2 => {
                 let passkey = assertion.passkey()?;
-                self.verify_passkey_assertion(&active, &passkey, signed, decision)
+                let settings = settings?.ok_or(Error::NotAuthorized)?;
+                self.verify_passkey_assertion(&active, &passkey, &settings, signed, decision)
                     .await?;
             }
             _ => self.verify_key_assertion(&active, &assertion, signed, decision)?,

@@ -1,14 +1,18 @@
 //! `POST /auth/action` with a passkey (`firstFactor.kind: "Fido2"`):
-//! PASSKEYS.md section 4, after the challenge was consumed. The sign count
-//! is stored with a write conditioned on the count read, so of two
-//! assertions carrying one count only one passes.
+//! PASSKEYS.md section 4, after the challenge was consumed and the org's
+//! passkey settings read (both in the request's one store stage). The sign
+//! count is stored with a write conditioned on the count read, so of two
+//! assertions carrying one count only one passes: the one second stage,
+//! which cannot come earlier because only a verified assertion may move it.
 
 use crate::domain::credentials::CredentialStore;
 use crate::domain::decode_base64url;
 use crate::domain::ids::CredentialId;
 use crate::domain::ports::{Directory, ReplayStore, Signer};
 use crate::domain::webauthn::assert::counter_advances;
-use crate::domain::webauthn::{verify_assertion, PasskeyAssertion, RequestOptions, StoredPasskey};
+use crate::domain::webauthn::{
+    verify_assertion, PasskeyAssertion, PasskeySettings, RequestOptions, StoredPasskey,
+};
 use crate::error::Error;
 use crate::service::caller::ActiveCaller;
 use crate::service::registration::credential::USER_VERIFICATION_REQUIRED;
@@ -35,6 +39,7 @@ where
         &self,
         active: &ActiveCaller,
         body: &PasskeyAssertionBody<'_>,
+        settings: &PasskeySettings,
         challenge: &str,
         decision: &mut Decision,
     ) -> Result<CredentialId, Error> {
@@ -52,13 +57,9 @@ where
             .ok_or_else(|| Error::internal("passkey", "Fido2 credential without its binding"))?;
         decision.credential = Some(credential.credential_id.clone());
 
-        // 2 to 6, against the org's relying parties as they stand now.
+        // 2 to 6, against the org's relying parties as read in this
+        // request's first stage.
         let identity = &active.identity;
-        let settings = self
-            .directory
-            .passkey_settings(&identity.org_id)
-            .await?
-            .ok_or(Error::NotAuthorized)?;
         let stored = StoredPasskey {
             public_key_pem: &credential.public_key_pem,
             rp_id: &passkey.rp_id,
@@ -66,7 +67,7 @@ where
         };
         let options = RequestOptions {
             challenge,
-            settings: &settings,
+            settings,
             user_verification: USER_VERIFICATION_REQUIRED,
             user_id: identity.user_id.as_str(),
         };

@@ -684,3 +684,45 @@ async fn the_operator_sets_checks_and_clears_passkey_settings() {
         "firstFactorCredential.credentialKind Fido2 is not offered: the org has no passkey settings",
     );
 }
+
+/// Counted, as `stages.rs` counts the Key flow: a passkey's `/auth/action`
+/// reads the org's relying parties alongside the caller's reads and the
+/// challenge's signing (one stage), then stores the sign count, which only
+/// a verified assertion may move (the second and last).
+#[tokio::test]
+async fn a_passkey_action_is_one_store_stage_then_the_sign_count() {
+    use crate::support::proxy::{stages, Proxy};
+    let proxy = Proxy::start(moto::endpoint()).await;
+    let stack = Stack::behind_with_env(&proxy.endpoint, &[("NONCE_POLICY", "optional")]).await;
+    let org = passkey_org(&stack).await;
+    let mut device = Authenticator::es256(7).counting_from(1);
+    let user = register_passkey_user(&stack, &org, &device).await;
+    let mut client = Client::new(&stack, &user.account);
+    client.send_nonce = false;
+    let challenge = client.init(LOGIN, "{}").await;
+    assert_eq!(challenge.status, 200, "{challenge:?}");
+    let c = challenge.body["challenge"].as_str().unwrap().to_string();
+    let body = passkey_action(&challenge.body, &device.assert(&get(), &c, &user.user_id));
+
+    proxy.set_pace(Some(std::time::Duration::from_millis(250)));
+    proxy.reset_calls();
+    let reply = client.post("/auth/action", &body, &[]).await;
+    let calls = proxy.calls();
+    proxy.set_pace(None);
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let sorted = |ops: &[&str]| {
+        let mut ops: Vec<String> = ops.iter().map(|s| s.to_string()).collect();
+        ops.sort();
+        ops
+    };
+    assert_eq!(
+        stages(&calls),
+        vec![
+            // The caller's partition, its token's record, the minting
+            // service account's cut-off (a delegated token), the org's
+            // passkey settings, and the challenge's signing.
+            sorted(&["Query", "GetItem", "GetItem", "GetItem", "UpdateItem"]),
+            sorted(&["UpdateItem"]),
+        ]
+    );
+}
