@@ -3,6 +3,7 @@
 //! status, and a passkey's sign count, each one conditional write.
 
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
 
 use super::directory::DynamoDirectory;
@@ -15,6 +16,20 @@ use crate::domain::model::{Credential, Identity};
 use crate::domain::ports::{Refusal, WriteError};
 use crate::domain::webauthn::{PasskeySettings, RelyingParty};
 use crate::error::Error;
+
+/// A conditional update's outcome: `false` when its condition refused it.
+fn applied<O, R: std::fmt::Debug>(
+    out: Result<O, SdkError<UpdateItemError, R>>,
+    context: &str,
+) -> Result<bool, Error> {
+    match out {
+        Ok(_) => Ok(true),
+        Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+            Ok(false)
+        }
+        Err(e) => Err(store_error(context, e)),
+    }
+}
 
 impl DynamoDirectory {
     /// Replaces the org's passkey settings (the operator CLI); `false`
@@ -35,13 +50,7 @@ impl DynamoDirectory {
             .expression_attribute_values(":pk", OrgItem::passkeys_attribute(parties)?)
             .send()
             .await;
-        match out {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(false)
-            }
-            Err(e) => Err(store_error("directory passkeys write", e)),
-        }
+        applied(out, "directory passkeys write")
     }
 }
 
@@ -77,13 +86,7 @@ impl CredentialStore for DynamoDirectory {
             )
             .send()
             .await;
-        match out {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(false)
-            }
-            Err(e) => Err(store_error("directory sign count write", e)),
-        }
+        applied(out, "directory sign count write")
     }
 
     async fn add_user_credential(
